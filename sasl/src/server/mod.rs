@@ -16,6 +16,7 @@ mod plain;
 mod scram;
 
 use crate::credentials::{Answer, CredentialRequest, CredentialStore, answer};
+use crate::line::ClientLine;
 use crate::{AuthError, ChannelBinding, Identity, Mechanism};
 
 /// What the server does next.
@@ -234,6 +235,27 @@ impl ServerSession {
                 self.fail(AuthError::Malformed("expected empty response"))
             }
             _ => self.fail(AuthError::UnexpectedStep),
+        }
+    }
+
+    /// [`start`](Self::start) from the protocol's argument form: `None` when
+    /// the command had no initial response, else its base64 text (`=` for
+    /// empty, `*` to cancel). Bad base64 ends the exchange as malformed.
+    pub fn start_line(&mut self, argument: Option<&[u8]>) -> ServerStep {
+        match argument.map(crate::line::decode_initial_response) {
+            None => self.start(None),
+            Some(Ok(ClientLine::Data(data))) => self.start(Some(&data)),
+            Some(Ok(ClientLine::Cancel)) => self.cancel(),
+            Some(Err(_)) => self.fail(AuthError::Malformed("invalid base64")),
+        }
+    }
+
+    /// [`step`](Self::step) from a base64 response line (`*` cancels).
+    pub fn step_line(&mut self, line: &[u8]) -> ServerStep {
+        match crate::line::decode_response(line) {
+            Ok(ClientLine::Data(data)) => self.step(&data),
+            Ok(ClientLine::Cancel) => self.cancel(),
+            Err(_) => self.fail(AuthError::Malformed("invalid base64")),
         }
     }
 

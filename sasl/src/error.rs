@@ -59,6 +59,10 @@ pub enum ClientError {
     /// channel-binding data for -PLUS).
     #[error("missing client credentials: {0}")]
     MissingCredentials(&'static str),
+    /// A credential cannot be expressed in the mechanism's grammar (a NUL
+    /// byte in a PLAIN field, a separator inside a bearer token).
+    #[error("credentials not valid for this mechanism: {0}")]
+    InvalidCredentials(&'static str),
     /// The server asked for an iteration count outside the accepted range.
     #[error("SCRAM iteration count out of range")]
     IterationCount,

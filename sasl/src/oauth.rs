@@ -77,10 +77,20 @@ fn auth_token(text: &str) -> Result<String, &'static str> {
         .split_once(' ')
         .ok_or("auth value needs a scheme and a token")?;
     let token = token.trim_start_matches(' ');
-    if !scheme.eq_ignore_ascii_case("Bearer") || token.is_empty() || token.contains(' ') {
+    if !scheme.eq_ignore_ascii_case("Bearer") || !is_b64token(token) {
         return Err("not a bearer token");
     }
     Ok(token.to_string())
+}
+
+/// Whether `token` is an RFC 6750 `b64token`: the characters a bearer token
+/// may contain, `=` padding only at the end.
+pub(crate) fn is_b64token(token: &str) -> bool {
+    let body = token.trim_end_matches('=');
+    !body.is_empty()
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
 }
 
 /// The OAUTHBEARER client message.

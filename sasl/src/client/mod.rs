@@ -8,7 +8,7 @@
 
 mod scram;
 
-use crate::oauth::{encode_oauthbearer, encode_xoauth2, error_status};
+use crate::oauth::{encode_oauthbearer, encode_xoauth2, error_status, is_b64token};
 use crate::server::cram_md5_digest;
 use crate::{ChannelBinding, ClientError, Mechanism, Secret};
 
@@ -142,6 +142,15 @@ impl ClientSession {
         let state = match mechanism {
             Mechanism::Plain => {
                 let password = config.require_password()?.as_bytes();
+                let authzid = config.authzid.as_deref().unwrap_or_default();
+                if [config.user.as_bytes(), authzid.as_bytes(), password]
+                    .iter()
+                    .any(|f| f.contains(&0))
+                {
+                    return Err(ClientError::InvalidCredentials(
+                        "PLAIN fields cannot contain NUL",
+                    ));
+                }
                 let mut message = config.authzid.clone().unwrap_or_default().into_bytes();
                 message.push(0);
                 message.extend_from_slice(config.user.as_bytes());
@@ -178,6 +187,11 @@ impl ClientSession {
                 ))
             }
             Mechanism::XOAuth2 => {
+                if config.user.is_empty() || config.user.contains('\u{1}') {
+                    return Err(ClientError::InvalidCredentials(
+                        "XOAUTH2 needs a user without ^A",
+                    ));
+                }
                 State::First(encode_xoauth2(&config.user, &config.require_token()?))
             }
             Mechanism::External => {

@@ -100,10 +100,12 @@ impl ClientConfig {
             .token
             .as_ref()
             .ok_or(ClientError::MissingCredentials("token"))?;
-        token
-            .as_str()
-            .map(str::to_string)
-            .ok_or(ClientError::MissingCredentials("UTF-8 token"))
+        match token.as_str() {
+            Some(token) if is_b64token(token) => Ok(token.to_string()),
+            _ => Err(ClientError::InvalidCredentials(
+                "not an RFC 6750 bearer token",
+            )),
+        }
     }
 }
 

@@ -410,3 +410,12 @@ fn scram_downgrade_and_binding_mismatch_are_refused() {
         ClientError::MissingCredentials("channel-binding data")
     );
 }
+
+#[test]
+fn scram_client_saslpreps_the_user_name() {
+    // RFC 5802 §5.1; RFC 4013 maps the soft hyphen to nothing.
+    let mut config = ClientConfig::password("I\u{AD}X", "pencil");
+    config.fixed_nonce = Some("n0nce".into());
+    let mut client = ClientSession::new(Mechanism::ScramSha256, config).unwrap();
+    assert_eq!(client.initial_response().unwrap(), b"n,,n=IX,r=n0nce");
+}

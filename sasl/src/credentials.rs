@@ -51,7 +51,12 @@ pub trait CredentialStore: Send + Sync {
     async fn verify_password(&self, user: &str, password: &Secret) -> Result<bool, StoreError> {
         Ok(match self.password(user).await? {
             Some(hash) => hash.verify(password.as_bytes()),
-            None => false,
+            None => {
+                // Spend the time a real user's default-scheme hash would
+                // cost, so response time does not tell who exists.
+                decoy_hash().verify(password.as_bytes());
+                false
+            }
         })
     }
 
@@ -230,4 +235,15 @@ pub async fn answer<S: CredentialStore + ?Sized>(store: &S, request: &Credential
         }
     };
     result.unwrap_or(Answer::Unavailable)
+}
+
+/// A hash of a random password in the default scheme, made once per process.
+fn decoy_hash() -> &'static PasswordHash {
+    static DECOY: std::sync::OnceLock<PasswordHash> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| {
+        let mut password = [0u8; 16];
+        rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut password);
+        PasswordHash::generate(crate::password::DEFAULT_SCHEME, &password)
+            .unwrap_or_else(|_| PasswordHash::plain("\u{0}unusable"))
+    })
 }

@@ -41,9 +41,7 @@ impl MemoryStore {
     /// Adds or replaces a user whose password is kept in plaintext
     /// (`{PLAIN}`), which every mechanism including CRAM-MD5 can use.
     pub fn add_plaintext(&mut self, user: impl Into<String>, password: &str) {
-        let stored = PasswordHash::parse_with_default(password, crate::Scheme::Plain)
-            .expect("any string is a PLAIN password");
-        self.add_user(user, stored);
+        self.add_user(user, PasswordHash::plain(password));
     }
 
     /// Adds a bearer token belonging to `user`.

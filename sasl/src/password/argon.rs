@@ -89,18 +89,30 @@ mod tests {
     fn refuses_absurd_costs() {
         let salt = "c29tZXNhbHQ";
         let hash = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-        for params in ["m=2097152,t=1,p=1", "m=1048576,t=5,p=1", "m=65536,t=1,p=100"] {
-            assert!(!verify(&format!("$argon2id$v=19${params}${salt}${hash}"), b""));
+        for params in [
+            "m=2097152,t=1,p=1",
+            "m=1048576,t=5,p=1",
+            "m=65536,t=1,p=100",
+        ] {
+            assert!(!verify(
+                &format!("$argon2id$v=19${params}${salt}${hash}"),
+                b""
+            ));
         }
-        assert!(!verify("$argon2d$v=19$m=64,t=1,p=1$c29tZXNhbHQ$AAAAAAAAAAAAAAAAAAAAAA", b""));
+        assert!(!verify(
+            "$argon2d$v=19$m=64,t=1,p=1$c29tZXNhbHQ$AAAAAAAAAAAAAAAAAAAAAA",
+            b""
+        ));
         assert!(!verify("$argon2id$", b""));
     }
 
     #[test]
     fn reference_vector_without_version_is_v10() {
         // From the Argon2 reference implementation's test suite (version 0x10).
-        let phc = "$argon2i$m=65536,t=2,p=1$c29tZXNhbHQ$9sTbSlTio3Biev89thdrlKKiCaYsjjYVJxGAL3swxpQ";
+        let phc = "$argon2i$m=256,t=2,p=1$c29tZXNhbHQ$/U3YPXYsSb3q9XxHvc0MLxur+GP960kN9j7emXX8zwY";
         assert!(verify(phc, b"password"));
         assert!(!verify(phc, b"passwore"));
+        assert!(verify(&phc.replace("$m=", "$v=16$m="), b"password"));
+        assert!(!verify(&phc.replace("$m=", "$v=19$m="), b"password"));
     }
 }

@@ -34,7 +34,9 @@ fn is_crypt64(s: &str) -> bool {
 
 fn random_salt(len: usize) -> String {
     let mut rng = rand::thread_rng();
-    (0..len).map(|_| CRYPT64[rng.gen_range(0..CRYPT64.len())] as char).collect()
+    (0..len)
+        .map(|_| CRYPT64[rng.gen_range(0..CRYPT64.len())] as char)
+        .collect()
 }
 
 /// Dovecot's CRYPT, DES-CRYPT, SHA256-CRYPT and SHA512-CRYPT verifier: the
@@ -81,7 +83,10 @@ pub(crate) fn verify_md5(hash: &str, password: &[u8]) -> bool {
 /// MD5-crypt with a fresh 8-character salt, as Dovecot generates it.
 pub(crate) fn generate_md5(password: &[u8]) -> Option<String> {
     let salt = random_salt(8);
-    let setup = pwhash::HashSetup { salt: Some(&salt), rounds: None };
+    let setup = pwhash::HashSetup {
+        salt: Some(&salt),
+        rounds: None,
+    };
     #[allow(deprecated)] // MD5-crypt is weak, but MD5-CRYPT asks for it by name.
     pwhash::md5_crypt::hash_with(setup, password).ok()
 }
@@ -109,10 +114,12 @@ pub(crate) fn verify_sha(hash: &str, password: &[u8]) -> bool {
         }
         None => (None, rest),
     };
-    let Some((salt, _checksum)) = rest.split_once('$') else {
+    let Some((salt, checksum)) = rest.split_once('$') else {
         return false;
     };
-    if salt.len() > 16 {
+    // Cheap shape checks first: these could never equal libc's output.
+    let checksum_len = if magic == "$6$" { 86 } else { 43 };
+    if salt.len() > 16 || checksum.len() != checksum_len || !is_crypt64(checksum) {
         return false;
     }
     let count = rounds.unwrap_or(SHA_CRYPT_ROUNDS);
@@ -130,7 +137,13 @@ pub(crate) fn verify_sha(hash: &str, password: &[u8]) -> bool {
 pub(crate) fn generate_sha(sha512: bool, password: &[u8], rounds: u32) -> Option<String> {
     let rounds = rounds.clamp(MIN_SHA_CRYPT_ROUNDS, MAX_SHA_CRYPT_ROUNDS);
     let magic = if sha512 { "$6$" } else { "$5$" };
-    sha_crypt_string(magic, password, &random_salt(16), rounds, rounds != SHA_CRYPT_ROUNDS)
+    sha_crypt_string(
+        magic,
+        password,
+        &random_salt(16),
+        rounds,
+        rounds != SHA_CRYPT_ROUNDS,
+    )
 }
 
 fn sha_crypt_string(
@@ -146,7 +159,11 @@ fn sha_crypt_string(
     } else {
         sha256_crypt_b64(password, salt.as_bytes(), &Sha256Params::new(count).ok()?).ok()?
     };
-    let rounds_field = if show_rounds { format!("rounds={rounds}$") } else { String::new() };
+    let rounds_field = if show_rounds {
+        format!("rounds={rounds}$")
+    } else {
+        String::new()
+    };
     Some(format!("{magic}{rounds_field}{salt}${checksum}"))
 }
 
@@ -204,7 +221,9 @@ mod tests {
             "$6$rounds=1000$0123456789abcdef$ZIAd5WqfyLkpvsVCVUU1GrvqaZTqvhJoouxdSqJO71l9Ld3tVrfOatEjarhghvEYADkq//LpDnTeO90tcbtHR1",
             password
         ));
-        assert!(!verify_any("JBOZ0DgmtucwE", b"08/15!test~4712"));
+        // DES reads only the first 8 bytes.
+        assert!(verify_any("JBOZ0DgmtucwE", b"08/15!test~4712"));
+        assert!(!verify_any("JBOZ0DgmtucwE", b"08/15!tEst~4711"));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use md5::Md5;
 use rand::RngCore;
 use sha1::Sha1;
-use sha2::{Digest as _, Sha256, Sha512};
+use sha2::{Sha256, Sha512};
 
 use crate::secret::constant_time_eq;
 

@@ -79,7 +79,7 @@ pub(crate) fn decode_base64(data: &str) -> Option<Vec<u8>> {
 /// Hex of either case; an odd length or a non-hex digit is invalid.
 pub(crate) fn decode_hex(data: &str) -> Option<Vec<u8>> {
     let bytes = data.as_bytes();
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return None;
     }
     bytes
@@ -125,7 +125,10 @@ mod tests {
 
     #[test]
     fn hex_round_trip() {
-        assert_eq!(decode_hex(&Encoding::Hex.encode(b"\x00\xffab")).unwrap(), b"\x00\xffab");
+        assert_eq!(
+            decode_hex(&Encoding::Hex.encode(b"\x00\xffab")).unwrap(),
+            b"\x00\xffab"
+        );
         assert_eq!(decode_hex("0A0b").unwrap(), vec![10, 11]);
         assert!(decode_hex("abc").is_none());
         assert!(decode_hex("zz").is_none());

@@ -73,8 +73,10 @@ pub(crate) fn verify_md5(hash: &str, password: &[u8]) -> bool {
     let Some((salt, checksum)) = rest.split_once('$') else {
         return false;
     };
-    // A longer salt is cut to 8 by libc, so the result could never match.
+    // A longer salt is cut to 8 by libc, so the result could never match;
+    // pwhash only takes crypt64 salts (and underflows on control characters).
     salt.len() <= 8
+        && is_crypt64(salt)
         && checksum.len() == 22
         && is_crypt64(checksum)
         && pwhash::md5_crypt::verify(password, hash)

@@ -99,8 +99,9 @@ impl Gs2Header {
         let authzid = match authzid {
             "" => None,
             _ => match authzid.strip_prefix("a=") {
-                Some(name) => Some(unescape_saslname(name)?),
-                None => return Err("bad GS2 authzid field"),
+                // RFC 5801: a saslname has at least one character.
+                Some(name) if !name.is_empty() => Some(unescape_saslname(name)?),
+                _ => return Err("bad GS2 authzid field"),
             },
         };
         let header_len = message.len() - rest.len();
@@ -214,5 +215,6 @@ mod tests {
         assert!(Gs2Header::parse("x,,").is_err());
         assert!(Gs2Header::parse("n,b=c,").is_err());
         assert!(Gs2Header::parse("n").is_err());
+        assert!(Gs2Header::parse("n,a=,n=x,r=y").is_err());
     }
 }

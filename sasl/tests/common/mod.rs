@@ -1,8 +1,9 @@
 //! Helpers shared by the sasl integration tests.
 #![allow(dead_code, unreachable_pub)]
 
-use sasl::memory::MemoryStore;
-use sasl::{AuthError, ClientError, ClientSession, ServerSession, ServerStep, Success};
+use sasl::{
+    AuthError, ClientError, ClientSession, CredentialStore, ServerSession, ServerStep, Success,
+};
 
 /// How a whole exchange between our client and our server ended.
 #[derive(Debug)]
@@ -14,10 +15,10 @@ pub enum Outcome {
 
 /// Runs `client` against `server` to the end, answering look-ups from `store`.
 /// Returns the outcome and the transcript of (sender, bytes) messages.
-pub fn drive(
+pub fn drive<S: CredentialStore>(
     client: &mut ClientSession,
     server: &mut ServerSession,
-    store: &MemoryStore,
+    store: &S,
     use_initial_response: bool,
 ) -> (Outcome, Vec<(char, Vec<u8>)>) {
     let mut transcript = Vec::new();

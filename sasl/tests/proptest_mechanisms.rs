@@ -101,10 +101,13 @@ impl Case {
     }
 
     /// The user name the server sees: the SCRAM client SASLpreps it
-    /// (RFC 5802 §5.1), keeping it as is when SASLprep refuses it.
+    /// (RFC 5802 §5.1), keeping it as is when SASLprep refuses it or maps
+    /// it to nothing.
     fn wire_user(&self, user: &str) -> String {
-        if self.is_scram() {
-            String::from_utf8(normalize_password(user.as_bytes())).expect("UTF-8 stays UTF-8")
+        let prepared =
+            String::from_utf8(normalize_password(user.as_bytes())).expect("UTF-8 stays UTF-8");
+        if self.is_scram() && !prepared.is_empty() {
+            prepared
         } else {
             user.to_string()
         }

@@ -419,3 +419,13 @@ fn scram_client_saslpreps_the_user_name() {
     let mut client = ClientSession::new(Mechanism::ScramSha256, config).unwrap();
     assert_eq!(client.initial_response().unwrap(), b"n,,n=IX,r=n0nce");
 }
+
+#[test]
+fn scram_client_keeps_a_user_name_saslprep_maps_to_nothing() {
+    // U+FE00 (a variation selector) is mapped to nothing by RFC 4013; an
+    // empty `n=` would be malformed, so the name goes unprepared.
+    let mut config = ClientConfig::password("\u{FE00}", "pencil");
+    config.fixed_nonce = Some("n0nce".into());
+    let mut client = ClientSession::new(Mechanism::ScramSha1, config).unwrap();
+    assert_eq!(client.initial_response().unwrap(), "n,,n=\u{FE00},r=n0nce".as_bytes());
+}

@@ -53,8 +53,12 @@ impl ScramClient {
         }
         .render();
         let client_nonce = config.fixed_nonce.clone().unwrap_or_else(new_nonce);
-        // RFC 5802 §5.1: the client SHOULD SASLprep the user name, as GNU gsasl does.
-        let user = stringprep::saslprep(&config.user).unwrap_or(config.user.as_str().into());
+        // RFC 5802 §5.1: the client SHOULD SASLprep the user name, as GNU
+        // gsasl does; a name SASLprep refuses or maps to nothing goes as is.
+        let user = match stringprep::saslprep(&config.user) {
+            Ok(prepared) if !prepared.is_empty() => prepared,
+            _ => config.user.as_str().into(),
+        };
         let client_first_bare = format!("n={},r={client_nonce}", escape_saslname(&user));
         Ok(Self {
             hash,

@@ -427,5 +427,8 @@ fn scram_client_keeps_a_user_name_saslprep_maps_to_nothing() {
     let mut config = ClientConfig::password("\u{FE00}", "pencil");
     config.fixed_nonce = Some("n0nce".into());
     let mut client = ClientSession::new(Mechanism::ScramSha1, config).unwrap();
-    assert_eq!(client.initial_response().unwrap(), "n,,n=\u{FE00},r=n0nce".as_bytes());
+    assert_eq!(
+        client.initial_response().unwrap(),
+        "n,,n=\u{FE00},r=n0nce".as_bytes()
+    );
 }

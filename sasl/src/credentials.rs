@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 
+use crate::decoy;
 use crate::scram::per_user_salt;
 use crate::{
     DEFAULT_SCRAM_ITERATIONS, Mechanism, PasswordHash, ScramCredentials, ScramHash, Secret,
@@ -50,11 +51,12 @@ pub trait CredentialStore: Send + Sync {
     /// Whether `password` is `user`'s password.
     async fn verify_password(&self, user: &str, password: &Secret) -> Result<bool, StoreError> {
         Ok(match self.password(user).await? {
-            Some(hash) => hash.verify(password.as_bytes()),
+            Some(hash) => {
+                decoy::note_scheme(hash.scheme());
+                hash.verify(password.as_bytes())
+            }
             None => {
-                // Spend the time a real user's default-scheme hash would
-                // cost, so response time does not tell who exists.
-                decoy_hash().verify(password.as_bytes());
+                decoy::verify_like_a_real_user(password.as_bytes());
                 false
             }
         })
@@ -73,8 +75,10 @@ pub trait CredentialStore: Send + Sync {
         hash: ScramHash,
     ) -> Result<Option<ScramCredentials>, StoreError> {
         let Some(stored) = self.password(user).await? else {
+            decoy::derive_like_a_real_user(hash, user);
             return Ok(None);
         };
+        decoy::note_scheme(stored.scheme());
         Ok(match stored.plaintext() {
             // A stable per-user salt: a client must not learn from changing
             // salts which users are stored in plaintext.
@@ -235,15 +239,4 @@ pub async fn answer<S: CredentialStore + ?Sized>(store: &S, request: &Credential
         }
     };
     result.unwrap_or(Answer::Unavailable)
-}
-
-/// A hash of a random password in the default scheme, made once per process.
-fn decoy_hash() -> &'static PasswordHash {
-    static DECOY: std::sync::OnceLock<PasswordHash> = std::sync::OnceLock::new();
-    DECOY.get_or_init(|| {
-        let mut password = [0u8; 16];
-        rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut password);
-        PasswordHash::generate(crate::password::DEFAULT_SCHEME, &password)
-            .unwrap_or_else(|_| PasswordHash::plain("\u{0}unusable"))
-    })
 }

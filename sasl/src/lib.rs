@@ -47,6 +47,7 @@
 
 pub mod client;
 mod credentials;
+mod decoy;
 mod error;
 mod identity;
 pub mod line;

@@ -518,3 +518,45 @@ fn session_rules() {
 fn base64_of(bytes: &[u8]) -> String {
     sasl::line::encode_response(bytes)
 }
+
+#[test]
+fn debug_output_never_shows_secrets() {
+    for mechanism in [Mechanism::Plain, Mechanism::XOAuth2, Mechanism::OAuthBearer] {
+        let config = match mechanism {
+            Mechanism::Plain => sasl::ClientConfig::password("tim", "hunter2"),
+            _ => sasl::ClientConfig::token("tim", "hunter2"),
+        };
+        let client = sasl::ClientSession::new(mechanism, config).unwrap();
+        let shown = format!("{client:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("104, 117, 110"),
+            "{shown}"
+        );
+    }
+
+    // A random challenge: the challenge and digest together would allow an
+    // offline dictionary attack, so neither may show.
+    let mut s = ServerSession::new(Mechanism::CramMd5, ServerConfig::default());
+    let ServerStep::Challenge(challenge) = s.start(None) else {
+        panic!()
+    };
+    s.step(b"tim f1bb7c22a6feca2a9c2e6c8e5a3bd5e9");
+    let shown = format!("{s:?}");
+    let challenge = String::from_utf8(challenge).unwrap();
+    assert!(
+        !shown.contains("f1bb7c") && !shown.contains(&challenge),
+        "{shown}"
+    );
+}
+
+#[test]
+fn overlong_passwords_are_refused_without_hashing() {
+    use sasl::password::{MAX_PASSWORD_LEN, PasswordError, PasswordHash, Scheme};
+    let stored = PasswordHash::generate(Scheme::Sha512Crypt, b"pencil").unwrap();
+    assert!(stored.verify(b"pencil"));
+    assert!(!stored.verify(&vec![b'a'; MAX_PASSWORD_LEN + 1]));
+    assert!(matches!(
+        PasswordHash::generate(Scheme::Sha512Crypt, &vec![b'a'; MAX_PASSWORD_LEN + 1]),
+        Err(PasswordError::TooLong)
+    ));
+}

@@ -112,7 +112,8 @@ impl ClientConfig {
 #[derive(Debug)]
 enum State {
     /// Client-first mechanisms: the first message, not yet sent.
-    First(Vec<u8>),
+    /// (A `Secret`: it holds the password or token.)
+    First(Secret),
     /// LOGIN: which prompt comes next.
     Login {
         sent_user: bool,
@@ -158,7 +159,7 @@ impl ClientSession {
                 message.extend_from_slice(config.user.as_bytes());
                 message.push(0);
                 message.extend_from_slice(password);
-                State::First(message)
+                State::First(Secret::from(message))
             }
             Mechanism::Login => {
                 config.require_password()?;
@@ -181,12 +182,12 @@ impl ClientSession {
                 let token = config.require_token()?;
                 let host = config.host.as_ref();
                 let user = Some(config.user.as_str()).filter(|user| !user.is_empty());
-                State::First(encode_oauthbearer(
+                State::First(Secret::from(encode_oauthbearer(
                     user,
                     host.map(|(host, _)| host.as_str()),
                     host.map(|(_, port)| *port),
                     &token,
-                ))
+                )))
             }
             Mechanism::XOAuth2 => {
                 if config.user.is_empty() || config.user.contains('\u{1}') {
@@ -194,14 +195,17 @@ impl ClientSession {
                         "XOAUTH2 needs a user without ^A",
                     ));
                 }
-                State::First(encode_xoauth2(&config.user, &config.require_token()?))
+                State::First(Secret::from(encode_xoauth2(
+                    &config.user,
+                    &config.require_token()?,
+                )))
             }
-            Mechanism::External => {
-                State::First(config.authzid.clone().unwrap_or_default().into_bytes())
-            }
-            Mechanism::Anonymous => {
-                State::First(config.trace.clone().unwrap_or_default().into_bytes())
-            }
+            Mechanism::External => State::First(Secret::from(
+                config.authzid.clone().unwrap_or_default().into_bytes(),
+            )),
+            Mechanism::Anonymous => State::First(Secret::from(
+                config.trace.clone().unwrap_or_default().into_bytes(),
+            )),
         };
         Ok(Self {
             mechanism,
@@ -221,7 +225,7 @@ impl ClientSession {
     pub fn initial_response(&mut self) -> Option<Vec<u8>> {
         match &mut self.state {
             State::First(message) => {
-                let message = std::mem::take(message);
+                let message = std::mem::take(message).as_bytes().to_vec();
                 self.state = self.after_first();
                 Some(message)
             }

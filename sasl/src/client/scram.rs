@@ -26,7 +26,7 @@ enum State {
     SentFirst,
     /// Sent the proof; expecting `v=` with this signature.
     SentFinal {
-        server_signature: Vec<u8>,
+        server_signature: Secret,
     },
     Verified,
     Failed,
@@ -87,7 +87,7 @@ impl ScramClient {
             }
             State::SentFirst => self.client_final(challenge),
             State::SentFinal { server_signature } => {
-                self.verify(challenge, &server_signature)?;
+                self.verify(challenge, server_signature.as_bytes())?;
                 Ok(Vec::new())
             }
             _ => Err(ClientError::UnexpectedChallenge),
@@ -100,7 +100,7 @@ impl ScramClient {
             additional,
         ) {
             (State::SentFinal { server_signature }, Some(data)) => {
-                self.verify(data, &server_signature)
+                self.verify(data, server_signature.as_bytes())
             }
             (State::Verified, None) => {
                 self.state = State::Verified;
@@ -163,7 +163,9 @@ impl ScramClient {
         let server_key = hash.hmac(&salted, b"Server Key");
         let server_signature = hash.hmac(&server_key, auth_message.as_bytes());
 
-        self.state = State::SentFinal { server_signature };
+        self.state = State::SentFinal {
+            server_signature: Secret::from(server_signature),
+        };
         Ok(format!("{without_proof},p={}", STANDARD.encode(proof)).into_bytes())
     }
 

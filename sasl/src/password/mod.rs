@@ -32,6 +32,11 @@ pub use self::scheme::Scheme;
 /// software that only has libc crypt(3).
 pub const DEFAULT_SCHEME: Scheme = Scheme::Argon2id;
 
+/// The longest password verified or hashed, in bytes. Key stretching in
+/// the crypt family costs rounds × length, so an unbounded password is a
+/// way to burn CPU; 4096 bytes is far beyond any real passphrase.
+pub const MAX_PASSWORD_LEN: usize = 4096;
+
 /// Why a stored password could not be read or generated. Never carries the
 /// password or the hash data.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +48,9 @@ pub enum PasswordError {
     /// The stored string has no `{SCHEME}` prefix.
     #[error("stored password has no {{SCHEME}} prefix")]
     MissingScheme,
+    /// The password is longer than [`MAX_PASSWORD_LEN`].
+    #[error("password too long")]
+    TooLong,
     /// The hash function failed, e.g. for lack of randomness.
     #[error("cannot generate a {0} password hash")]
     Generate(Scheme),
@@ -157,6 +165,9 @@ impl PasswordHash {
         password: &[u8],
         rounds: u32,
     ) -> Result<Self, PasswordError> {
+        if password.len() > MAX_PASSWORD_LEN {
+            return Err(PasswordError::TooLong);
+        }
         let or_default = |default| if rounds == 0 { default } else { rounds };
         let failed = || PasswordError::Generate(scheme);
         let mut encoding = None;
@@ -217,6 +228,9 @@ impl PasswordHash {
     /// Whether `password` matches, compared in constant time. Malformed data,
     /// unsupported variants and excessive cost parameters give `false`.
     pub fn verify(&self, password: &[u8]) -> bool {
+        if password.len() > MAX_PASSWORD_LEN {
+            return false;
+        }
         let Some(raw) = self.raw() else {
             return false;
         };

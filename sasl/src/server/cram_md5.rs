@@ -10,11 +10,21 @@ use crate::credentials::{Answer, CredentialRequest};
 use crate::secret::constant_time_eq;
 use crate::{AuthError, Identity};
 
-#[derive(Debug, Default)]
+/// (Not `Debug`-derived: challenge and digest together allow an offline
+/// dictionary attack on the password.)
+#[derive(Default)]
 pub(crate) struct CramMd5 {
     challenge: Vec<u8>,
     user: Option<String>,
     digest: Vec<u8>,
+}
+
+impl std::fmt::Debug for CramMd5 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CramMd5")
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
 }
 
 /// `HMAC-MD5(key, challenge)` in lower-case hex, as both sides compute it.

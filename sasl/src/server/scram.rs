@@ -3,17 +3,15 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use rand::RngCore;
 
 use super::{Exchange, Next, ServerConfig, utf8};
 use crate::credentials::{Answer, CredentialRequest};
+use crate::decoy;
 use crate::scram::{
-    CbFlag, Gs2Header, attributes, is_printable_nonce, new_nonce, per_user_salt, unescape_saslname,
+    CbFlag, Gs2Header, attributes, is_printable_nonce, new_nonce, unescape_saslname,
 };
 use crate::secret::constant_time_eq;
-use crate::{
-    AuthError, DEFAULT_SCRAM_ITERATIONS, Identity, Mechanism, ScramCredentials, ScramHash,
-};
+use crate::{AuthError, Identity, Mechanism, ScramCredentials, ScramHash};
 
 #[derive(Debug)]
 pub(crate) struct Scram {
@@ -123,18 +121,8 @@ impl Scram {
     }
 
     fn decoy(&self, user: &str) -> Credentials {
-        // Derive from a random password, so the work (and time) matches a
-        // plaintext user's and the proof can never verify.
-        let mut password = [0u8; 16];
-        rand::thread_rng().fill_bytes(&mut password);
-        let keys = ScramCredentials::derive(
-            self.hash,
-            &password,
-            &per_user_salt(self.hash, user),
-            DEFAULT_SCRAM_ITERATIONS,
-        );
         Credentials {
-            keys,
+            keys: decoy::scram_keys(self.hash, user),
             genuine: false,
         }
     }

@@ -7,7 +7,10 @@ use base64::engine::general_purpose::STANDARD;
 use super::ClientConfig;
 use crate::scram::{CbFlag, Gs2Header, attributes, escape_saslname, is_printable_nonce, new_nonce};
 use crate::secret::constant_time_eq;
-use crate::{ClientError, MAX_SCRAM_ITERATIONS, Mechanism, ScramHash, Secret, normalize_password};
+use crate::{
+    ClientError, MAX_SCRAM_ITERATIONS, Mechanism, ScramCredentials, ScramHash, Secret,
+    normalize_password,
+};
 
 #[derive(Debug)]
 pub(crate) struct ScramClient {
@@ -152,16 +155,16 @@ impl ScramClient {
             &salt,
             iterations,
         );
+        // The keys a server stores, derived the one way the crate derives them.
+        let keys = ScramCredentials::from_salted_password(hash, &salted, &salt, iterations);
         let client_key = hash.hmac(&salted, b"Client Key");
-        let stored_key = hash.hash(&client_key);
-        let client_signature = hash.hmac(&stored_key, auth_message.as_bytes());
+        let client_signature = hash.hmac(&keys.stored_key, auth_message.as_bytes());
         let proof: Vec<u8> = client_key
             .iter()
             .zip(&client_signature)
             .map(|(k, s)| k ^ s)
             .collect();
-        let server_key = hash.hmac(&salted, b"Server Key");
-        let server_signature = hash.hmac(&server_key, auth_message.as_bytes());
+        let server_signature = hash.hmac(&keys.server_key, auth_message.as_bytes());
 
         self.state = State::SentFinal {
             server_signature: Secret::from(server_signature),

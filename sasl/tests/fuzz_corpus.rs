@@ -62,9 +62,13 @@ fn every_target_has_a_corpus() {
             dir.display()
         );
     }
-    // No stray corpus directory of a target that no longer exists.
+    // No stray sasl corpus directory of a target that no longer exists
+    // (other crates' replay tests check their own, e.g. `smtp_*`).
     for entry in std::fs::read_dir(fuzz_dir().join("corpus")).expect("fuzz/corpus exists") {
         let name = entry.expect("readable directory entry").file_name();
+        if !name.to_string_lossy().starts_with("sasl_") {
+            continue;
+        }
         assert!(
             Target::ALL
                 .iter()

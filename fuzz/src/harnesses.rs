@@ -1,0 +1,18 @@
+//! The fuzz harnesses of the mailwright crates, shared by the cargo-fuzz
+//! targets in `fuzz/fuzz_targets/` and by each crate's corpus replay test:
+//!
+//! * the sasl crate's harness is `src/lib.rs` (re-exported here at the top
+//!   level, as before); `sasl/tests/fuzz_corpus.rs` includes that file, so
+//!   it must keep compiling with only the sasl crate;
+//! * the smtp-proto crate's harness is [`smtp`] (`src/smtp.rs`), which
+//!   `smtp-proto/tests/fuzz_corpus.rs` includes.
+//!
+//! This file is the crate root rather than `lib.rs` so that the harnesses
+//! stay independent files: neither has to know about the other.
+
+#[path = "lib.rs"]
+mod sasl_harness;
+
+pub use sasl_harness::*;
+
+pub mod smtp;

@@ -101,12 +101,24 @@ where
     String::from_utf8(out).unwrap()
 }
 
-async fn run(backend: TestBackend, options: ServerOptions, input: &[u8]) -> String {
-    let (client, server) = tokio::io::duplex(1024);
+/// Serves one connection over an in-memory pipe; returns the client end.
+fn start(
+    backend: TestBackend,
+    options: ServerOptions,
+) -> (
+    tokio::io::DuplexStream,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
+    let (client, server) = tokio::io::duplex(4096);
     let task =
         tokio::spawn(
             async move { serve(&backend, server, ConnectionInfo::default(), &options).await },
         );
+    (client, task)
+}
+
+async fn run(backend: TestBackend, options: ServerOptions, input: &[u8]) -> String {
+    let (client, task) = start(backend, options);
     let out = exchange(client, input).await;
     task.await.unwrap().unwrap();
     out
@@ -195,17 +207,13 @@ async fn refused_connections_get_the_backends_reply() {
 
 #[tokio::test]
 async fn idle_clients_time_out_with_421() {
-    let (client, server) = tokio::io::duplex(1024);
     let options = options().with_timeouts({
         let mut timeouts = Timeouts::default();
         timeouts.command = Duration::from_millis(100);
         timeouts
     });
     let backend = TestBackend::new(Arc::new(Store::default()));
-    let task =
-        tokio::spawn(
-            async move { serve(&backend, server, ConnectionInfo::default(), &options).await },
-        );
+    let (client, task) = start(backend, options);
     let mut lines = BufReader::new(client).lines();
     assert_eq!(
         lines.next_line().await.unwrap().unwrap(),
@@ -225,8 +233,8 @@ async fn starttls_without_an_acceptor_is_refused_at_start() {
     config.starttls = true;
     let mut options = options();
     options.config = Arc::new(config);
-    let (_client, server) = tokio::io::duplex(64);
     let backend = TestBackend::new(Arc::new(Store::default()));
+    let (_client, server) = tokio::io::duplex(64);
     let error = serve(&backend, server, ConnectionInfo::default(), &options)
         .await
         .unwrap_err();
@@ -271,11 +279,7 @@ async fn starttls_then_auth_plain_then_mail() {
     let options = ServerOptions::new(config).with_starttls(Arc::new(acceptor));
     let store = Arc::new(Store::default());
     let backend = TestBackend::new(Arc::clone(&store));
-    let (client, server) = tokio::io::duplex(4096);
-    let task =
-        tokio::spawn(
-            async move { serve(&backend, server, ConnectionInfo::default(), &options).await },
-        );
+    let (client, task) = start(backend, options);
 
     let mut client = BufReader::new(client);
     assert!(read_reply(&mut client).await.starts_with("220 "));
@@ -331,11 +335,7 @@ async fn implicit_tls_and_scram_sha256_plus_with_tls_exporter_binding() {
     let options = ServerOptions::new(config).with_implicit_tls(Arc::new(acceptor));
     let store = Arc::new(Store::default());
     let backend = TestBackend::new(Arc::clone(&store));
-    let (client, server) = tokio::io::duplex(4096);
-    let task =
-        tokio::spawn(
-            async move { serve(&backend, server, ConnectionInfo::default(), &options).await },
-        );
+    let (client, task) = start(backend, options);
     let server_name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
     let tls = connector.connect(server_name, client).await.unwrap();
     let mut exporter = [0u8; 32];

@@ -1,7 +1,30 @@
-//! Maildir, Maildir++ and mbox storage formats on synchronous std::fs, compatible with Dovecot's on-disk files.
+//! Maildir, Maildir++ and mbox on synchronous `std::fs`, compatible with
+//! the files Dovecot and mutt keep on disk.
 //!
-//! **Not implemented yet.** This crate is an empty, documented placeholder
-//! in the Mailwright workspace; its issue fills it. It exports nothing, so
-//! nothing can depend on behaviour it does not have.
+//! **Work in progress (issue 4).** What exists today:
+//!
+//! - [`name`]: Maildir file names (`unique,S=…,W=…:2,FLAGS`), flags and
+//!   keyword letters, unique-name generation;
+//! - [`delivery`]: streaming delivery through tmp/ into new/ or cur/ with
+//!   fsync of file and directory, abort that leaves nothing, stale tmp/
+//!   cleaning;
+//! - [`uidlist`], [`keywords`], [`dotlock`]: Dovecot's `dovecot-uidlist`
+//!   (version 3), `dovecot-keywords` and its lock-file convention, read
+//!   and written byte-compatibly;
+//! - [`mbox`]: streaming mboxo/mboxrd reading (Content-Length aware) and
+//!   writing.
+//!
+//! Folder indexes and flag changes, Maildir++ folders, quota, mbox locking
+//! and expunge arrive next.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+pub mod delivery;
+pub mod dotlock;
+pub mod error;
+pub mod keywords;
+pub mod mbox;
+pub mod name;
+pub mod uidlist;
+
+pub use error::{Error, Result};

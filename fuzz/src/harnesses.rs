@@ -5,10 +5,12 @@
 //!   level, as before); `sasl/tests/fuzz_corpus.rs` includes that file, so
 //!   it must keep compiling with only the sasl crate;
 //! * the smtp-proto crate's harness is [`smtp`] (`src/smtp.rs`), which
-//!   `smtp-proto/tests/fuzz_corpus.rs` includes.
+//!   `smtp-proto/tests/fuzz_corpus.rs` includes;
+//! * the maildir crate's harness is [`maildir`] (`src/maildir.rs`), which
+//!   `maildir/tests/fuzz_corpus.rs` includes.
 //!
 //! This file is the crate root rather than `lib.rs` so that the harnesses
-//! stay independent files: neither has to know about the other.
+//! stay independent files: none has to know about the others.
 
 #[path = "lib.rs"]
 mod sasl_harness;
@@ -16,3 +18,5 @@ mod sasl_harness;
 pub use sasl_harness::*;
 
 pub mod smtp;
+
+pub mod maildir;

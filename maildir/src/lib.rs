@@ -11,20 +11,27 @@
 //! - [`uidlist`], [`keywords`], [`dotlock`]: Dovecot's `dovecot-uidlist`
 //!   (version 3), `dovecot-keywords` and its lock-file convention, read
 //!   and written byte-compatibly;
+//! - [`folder`]: the folder index (UIDs, flags, incremental refresh, flag
+//!   changes by rename, expunge);
+//! - [`folders`]: Maildir++ folders and subscriptions; [`quota`]: the
+//!   `maildirsize` file;
 //! - [`mbox`]: streaming mboxo/mboxrd reading (Content-Length aware) and
 //!   writing.
 //!
-//! Folder indexes and flag changes, Maildir++ folders, quota, mbox locking
-//! and expunge arrive next.
+//! mbox locking and expunge, quota kept by delivery and expunge, and the
+//! crash and Dovecot interop tests arrive next.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod delivery;
 pub mod dotlock;
 pub mod error;
+pub mod folder;
+pub mod folders;
 pub mod keywords;
 pub mod mbox;
 pub mod name;
+pub mod quota;
 pub mod uidlist;
 
 pub use error::{Error, Result};

@@ -314,22 +314,35 @@ fn check_flags(flags: &Flags) {
 // ---------------------------------------------------------------------------
 // maildir_uidlist
 
-fn run_uidlist(data: &[u8]) {
-    let path = Path::new(uidlist::UIDLIST_FILE);
-    let list = match UidList::parse(data, path) {
-        Ok(list) => list,
+/// The newlines in `data`.
+fn line_count(data: &[u8]) -> usize {
+    data.iter().filter(|&&b| b == b'\n').count()
+}
+
+/// A parsed file, or `None` after checking that the refusal is a format
+/// error naming a line the input has.
+fn accepted<T>(data: &[u8], parsed: maildir::Result<T>) -> Option<T> {
+    match parsed {
+        Ok(value) => Some(value),
         Err(Error::Format { line, .. }) => {
-            let lines = data.iter().filter(|&&b| b == b'\n').count();
+            let lines = line_count(data);
             assert!(
                 (1..=lines + 1).contains(&line),
                 "error on line {line} of {lines}"
             );
-            return;
+            None
         }
         Err(error) => panic!("{} refused with a wrong error {error:?}", show(data)),
+    }
+}
+
+fn run_uidlist(data: &[u8]) {
+    let path = Path::new(uidlist::UIDLIST_FILE);
+    let Some(list) = accepted(data, UidList::parse(data, path)) else {
+        return;
     };
     assert_eq!(
-        data.iter().filter(|&&b| b == b'\n').count(),
+        line_count(data),
         list.len() + 1,
         "{}: not one line per entry",
         show(data)
@@ -443,20 +456,11 @@ fn check_uidlist(list: &UidList) {
 
 fn run_keywords(data: &[u8]) {
     let path = Path::new(maildir::keywords::KEYWORDS_FILE);
-    let keywords = match Keywords::parse(data, path) {
-        Ok(keywords) => keywords,
-        Err(Error::Format { line, .. }) => {
-            let lines = data.iter().filter(|&&b| b == b'\n').count();
-            assert!(
-                (1..=lines + 1).contains(&line),
-                "error on line {line} of {lines}"
-            );
-            return;
-        }
-        Err(error) => panic!("{} refused with a wrong error {error:?}", show(data)),
+    let Some(keywords) = accepted(data, Keywords::parse(data, path)) else {
+        return;
     };
     assert_eq!(
-        data.iter().filter(|&&b| b == b'\n').count(),
+        line_count(data),
         keywords.len(),
         "{}: not one line per keyword",
         show(data)

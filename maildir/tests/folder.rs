@@ -2,7 +2,7 @@
 //! expunge, races with other processes, Dovecot fixtures.
 
 use std::fs::{self, File};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use maildir::Error;
@@ -12,22 +12,15 @@ use maildir::name::{Flag, Flags};
 use maildir::uidlist::UidList;
 
 /// A scratch Maildir, removed on drop.
-struct Scratch(PathBuf);
+mod support;
 
-impl Scratch {
-    fn new(name: &str) -> (Scratch, Maildir) {
-        let dir =
-            std::env::temp_dir().join(format!("mailwright-folder-{name}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        let md = Maildir::create(&dir).unwrap();
-        (Scratch(dir), md)
-    }
-}
+use support::TempDir;
 
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
+/// A new Maildir in its own scratch directory.
+fn scratch(name: &str) -> (TempDir, Maildir) {
+    let dir = TempDir::new(&format!("folder-{name}"));
+    let md = Maildir::create(&dir.0).unwrap();
+    (dir, md)
 }
 
 fn flags(letters: &str) -> Flags {
@@ -63,7 +56,7 @@ fn age_dir(dir: &Path) {
 
 #[test]
 fn fresh_folder_gets_a_uidlist() {
-    let (_s, md) = Scratch::new("fresh");
+    let (_s, md) = scratch("fresh");
     let f = Folder::open(&md).unwrap();
     assert!(f.is_empty());
     assert_eq!(f.next_uid(), 1);
@@ -80,7 +73,7 @@ fn fresh_folder_gets_a_uidlist() {
 
 #[test]
 fn new_moves_to_cur_with_info_and_uids_in_name_order() {
-    let (_s, md) = Scratch::new("newcur");
+    let (_s, md) = scratch("newcur");
     fs::write(md.new_dir().join("200.M1P1.host,S=3"), b"abc").unwrap();
     fs::write(md.new_dir().join("100.M1P1.host"), b"x").unwrap();
     fs::write(md.new_dir().join("300.M1P1.host:2,S"), b"y").unwrap();
@@ -109,7 +102,7 @@ fn new_moves_to_cur_with_info_and_uids_in_name_order() {
 
 #[test]
 fn deliver_flag_expunge_and_uids_stable_across_reopen() {
-    let (_s, md) = Scratch::new("lifecycle");
+    let (_s, md) = scratch("lifecycle");
     let mut f = Folder::open(&md).unwrap();
     let validity = f.uid_validity();
     let a = f
@@ -165,7 +158,7 @@ fn deliver_flag_expunge_and_uids_stable_across_reopen() {
 
 #[test]
 fn refresh_picks_up_external_changes() {
-    let (_s, md) = Scratch::new("refresh");
+    let (_s, md) = scratch("refresh");
     let mut f = Folder::open(&md).unwrap();
     let a = f.deliver_flagged(b"a\n", &Flags::new()).unwrap();
     let b = f.deliver_flagged(b"b\n", &Flags::new()).unwrap();
@@ -196,7 +189,7 @@ fn refresh_picks_up_external_changes() {
 
 #[test]
 fn refresh_skips_settled_directories() {
-    let (_s, md) = Scratch::new("settled");
+    let (_s, md) = scratch("settled");
     md.deliver(b"a\n").unwrap();
     let mut f = Folder::open(&md).unwrap();
     // Within the same second as the last change: always rescans.
@@ -216,7 +209,7 @@ fn refresh_skips_settled_directories() {
 
 #[test]
 fn set_flags_follows_a_concurrent_rename() {
-    let (_s, md) = Scratch::new("race");
+    let (_s, md) = scratch("race");
     let mut f = Folder::open(&md).unwrap();
     let uid = f.deliver_flagged(b"race\n", &Flags::new()).unwrap();
     let old = f.path_of(uid).unwrap();
@@ -244,7 +237,7 @@ fn set_flags_follows_a_concurrent_rename() {
 
 #[test]
 fn expunge_follows_a_concurrent_rename() {
-    let (_s, md) = Scratch::new("expunge-race");
+    let (_s, md) = scratch("expunge-race");
     let mut f = Folder::open(&md).unwrap();
     let uid = f.deliver_flagged(b"x\n", &Flags::new()).unwrap();
     let old = f.path_of(uid).unwrap();
@@ -260,7 +253,7 @@ fn expunge_follows_a_concurrent_rename() {
 
 #[test]
 fn unparsable_names_are_kept() {
-    let (_s, md) = Scratch::new("unparsable");
+    let (_s, md) = scratch("unparsable");
     fs::write(md.cur_dir().join("1.M1P1.h:2,S!X"), b"a").unwrap();
     fs::write(md.cur_dir().join("2.M1P1.h,S=zz:2,S"), b"b").unwrap();
     fs::write(md.new_dir().join("3.M1P1.h:1,odd"), b"c").unwrap();
@@ -285,7 +278,7 @@ fn unparsable_names_are_kept() {
 
 #[test]
 fn replaced_uidlist_changes_uid_validity() {
-    let (_s, md) = Scratch::new("validity");
+    let (_s, md) = scratch("validity");
     let mut f = Folder::open(&md).unwrap();
     f.deliver_flagged(b"a\n", &Flags::new()).unwrap();
     let old = f.uid_validity();
@@ -306,8 +299,8 @@ fn replaced_uidlist_changes_uid_validity() {
     assert_eq!(c.added, [10, 11]);
 }
 
-fn dovecot_fixture(name: &str) -> (Scratch, Maildir) {
-    let (s, md) = Scratch::new(&format!("dovecot-{name}"));
+fn dovecot_fixture(name: &str) -> (TempDir, Maildir) {
+    let (s, md) = scratch(&format!("dovecot-{name}"));
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/dovecot")
         .join(name);
@@ -376,7 +369,7 @@ fn dovecot_extended_fixture() {
 
 #[test]
 fn held_lock_is_reported() {
-    let (_s, md) = Scratch::new("locked");
+    let (_s, md) = scratch("locked");
     let lock = md.path().join("dovecot-uidlist.lock");
     fs::write(&lock, b"").unwrap();
     let opts =
@@ -391,7 +384,7 @@ fn held_lock_is_reported() {
 
 #[test]
 fn flag_sets_round_trip() {
-    let (_s, md) = Scratch::new("flagset");
+    let (_s, md) = scratch("flagset");
     let mut f = Folder::open(&md).unwrap();
     let uid = f.deliver_flagged(b"m\n", &Flags::new()).unwrap();
     let mut fl = Flags::new();

@@ -5,29 +5,10 @@ use maildir::dotlock::lock_path_for;
 use maildir::folders::{FolderInfo, MaildirPlusPlus, is_inbox, validate_name};
 use std::fs;
 use std::io::ErrorKind;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-struct TempDir(PathBuf);
+mod support;
 
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let p = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-            "maildir-folders-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = fs::remove_dir_all(&p);
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
+use support::TempDir;
 
 fn setup(tag: &str) -> (TempDir, MaildirPlusPlus) {
     let t = TempDir::new(tag);

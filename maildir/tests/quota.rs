@@ -6,30 +6,12 @@ use maildir::folders::MaildirPlusPlus;
 use maildir::quota::{Limits, MAX_AGE, MaildirSize, Quota, Usage};
 use proptest::prelude::*;
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-struct TempDir(PathBuf);
+mod support;
 
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let p = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-            "maildir-quota-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = fs::remove_dir_all(&p);
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
+use support::TempDir;
 
 fn limits(bytes: Option<u64>, count: Option<u64>) -> Limits {
     Limits { bytes, count }

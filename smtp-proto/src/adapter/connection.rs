@@ -19,7 +19,6 @@ pub(super) struct Connection {
     pub(super) session: ServerSession,
     options: ServerOptions,
     buf: Vec<u8>,
-    in_body: bool,
 }
 
 impl Connection {
@@ -29,7 +28,6 @@ impl Connection {
             session,
             options: options.clone(),
             buf: vec![0; options.read_size.max(512)],
-            in_body: false,
         }
     }
 
@@ -46,16 +44,7 @@ impl Connection {
                         self.close().await;
                         return Ok(None);
                     }
-                    other => {
-                        match other {
-                            Event::DataStart => self.in_body = true,
-                            Event::DataEnd | Event::DataAbort(_) | Event::Reset => {
-                                self.in_body = false
-                            }
-                            _ => {}
-                        }
-                        return Ok(Some(other));
-                    }
+                    other => return Ok(Some(other)),
                 }
                 continue;
             }
@@ -79,7 +68,7 @@ impl Connection {
     }
 
     async fn read(&mut self) {
-        let limit = if self.in_body {
+        let limit = if self.session.in_body() {
             self.options.timeouts.data
         } else {
             self.options.timeouts.command

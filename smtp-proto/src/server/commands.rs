@@ -76,8 +76,21 @@ impl ServerSession {
 
     /// The EHLO keywords this connection offers now.
     pub(super) fn capabilities(&self) -> Capabilities {
+        let mut caps = self.extensions();
+        if self.auth_allowed_now() {
+            caps.auth = self
+                .offered_mechanisms()
+                .map(|mech| mech.name().to_string())
+                .collect();
+        }
+        caps
+    }
+
+    /// The keywords offered now, without the AUTH mechanism list (which
+    /// MAIL's parameter checks do not need and which costs allocations).
+    fn extensions(&self) -> Capabilities {
         let config = &self.config;
-        let mut caps = Capabilities {
+        Capabilities {
             size: Some(config.max_message_size),
             pipelining: config.pipelining,
             eight_bit_mime: config.eight_bit_mime,
@@ -91,14 +104,7 @@ impl ServerSession {
             etrn: config.etrn,
             help: true,
             ..Capabilities::default()
-        };
-        if self.auth_allowed_now() {
-            caps.auth = self
-                .offered_mechanisms()
-                .map(|mech| mech.name().to_string())
-                .collect();
         }
-        caps
     }
 
     fn hello(&mut self, name: String, extended: bool) {
@@ -141,15 +147,14 @@ impl ServerSession {
         extended: bool,
     ) -> Result<MailState, Reply> {
         let config = &self.config;
-        let caps = self.capabilities();
+        let caps = self.extensions();
         let has_params = params != &MailParams::default();
         let supported = (extended || !has_params)
-            && (params.body.is_none()
-                || match params.body {
-                    Some(Body::EightBitMime) => caps.eight_bit_mime,
-                    Some(Body::BinaryMime) => caps.binary_mime,
-                    _ => true,
-                })
+            && match params.body {
+                Some(Body::EightBitMime) => caps.eight_bit_mime,
+                Some(Body::BinaryMime) => caps.binary_mime,
+                Some(Body::SevenBit) | None => true,
+            }
             && (!params.smtputf8 || caps.smtputf8)
             && ((params.ret.is_none() && params.envid.is_none()) || caps.dsn)
             && (params.auth.is_none() || !config.auth_mechanisms.is_empty())

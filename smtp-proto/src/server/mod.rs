@@ -185,6 +185,12 @@ impl ServerSession {
         self.tx.recipients
     }
 
+    /// Whether the session is reading message data (DATA or a BDAT chunk),
+    /// for callers that time the two differently.
+    pub fn in_body(&self) -> bool {
+        matches!(self.phase, Phase::Data(_) | Phase::Bdat { .. })
+    }
+
     /// Whether the session has closed (after QUIT, 421, or the end of input).
     pub fn is_closed(&self) -> bool {
         matches!(self.phase, Phase::Closed)

@@ -42,7 +42,8 @@
 //!   sizes gives the same messages (or the same error); an error only when
 //!   the input does not start with `From ` after its leading empty lines;
 //!   streaming with `next_message` and small `read`s, skipping every other
-//!   message unread, gives the same envelopes and data; a reported
+//!   message unread, gives the same envelopes and data, and ascending
+//!   offsets that point at `From ` line starts; a reported
 //!   `Content-Length` is one of the message's header fields; envelopes are
 //!   as `Envelope::parse` documents. Writing the messages read with
 //!   `MboxWriter` and reading the output again gives the same messages (up
@@ -673,12 +674,23 @@ fn check_envelope(envelope: &Envelope) {
 fn check_streaming(data: &[u8], format: Format, messages: &[Message]) {
     let mut reader = MboxReader::new(Pieces::new(data, chunk_seed(data).rotate_left(7)), format);
     let mut buf = [0u8; 5];
+    let mut last_offset = None;
     for (i, message) in messages.iter().enumerate() {
         let info = reader
             .next_message()
             .unwrap_or_else(|error| panic!("{format:?}: message {i}: {error:?}"))
             .unwrap_or_else(|| panic!("{format:?}: message {i} missing when streaming"));
         assert_eq!(info.envelope, message.envelope, "{format:?}: message {i}");
+        let at = usize::try_from(info.offset).expect("offset within the input");
+        assert!(
+            data[at..].starts_with(b"From ") && (at == 0 || data[at - 1] == b'\n'),
+            "{format:?}: message {i}: offset {at} is not at a separator"
+        );
+        assert!(
+            last_offset < Some(at),
+            "{format:?}: message {i}: offsets not ascending"
+        );
+        last_offset = Some(at);
         if let Some(length) = info.content_length {
             assert!(
                 header_lengths(&message.data).contains(&length),

@@ -5,6 +5,14 @@
 //! and the directory fsynced, so a message is either fully delivered or not
 //! at all. An uncommitted [`Delivery`] removes its `tmp/` file when dropped.
 //!
+//! A Maildir may carry the [`Quota`] of its Maildir++ root
+//! ([`Maildir::with_quota`]; the folders of
+//! [`MaildirPlusPlus`](crate::folders::MaildirPlusPlus) always do). Then a
+//! delivery that would go over quota is refused with [`Error::OverQuota`]
+//! before anything is written (when the size is known up front: [`Maildir::deliver`],
+//! [`Maildir::delivery_sized`]) and in any case before the message becomes
+//! visible, and every delivery adds its size to `maildirsize`.
+//!
 //! ```
 //! use maildir::delivery::Maildir;
 //! # let dir = std::env::temp_dir().join(format!("mw-doc-{}", std::process::id()));
@@ -25,6 +33,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::error::{Error, IoContext, Result};
 use crate::name::{Flags, MessageName, unique_name};
+use crate::quota::Quota;
 
 /// How long a file may sit in `tmp/` before [`Maildir::clean_tmp`] removes
 /// it: 36 hours, as the Maildir specification says.
@@ -37,6 +46,7 @@ pub struct Maildir {
     tmp: PathBuf,
     new: PathBuf,
     cur: PathBuf,
+    quota: Option<Quota>,
 }
 
 impl Maildir {
@@ -46,7 +56,21 @@ impl Maildir {
             tmp: root.join("tmp"),
             new: root.join("new"),
             cur: root.join("cur"),
+            quota: None,
         }
+    }
+
+    /// Keeps `quota` (of the Maildir++ root this Maildir belongs to) on
+    /// every delivery into this Maildir and every expunge through a
+    /// [`Folder`](crate::folder::Folder) of it.
+    pub fn with_quota(mut self, quota: Quota) -> Self {
+        self.quota = Some(quota);
+        self
+    }
+
+    /// The quota kept, if any.
+    pub fn quota(&self) -> Option<&Quota> {
+        self.quota.as_ref()
     }
 
     /// Creates the Maildir (and missing parents) with mode 0700, or opens
@@ -100,7 +124,20 @@ impl Maildir {
 
     /// Starts a delivery: creates a new uniquely named file in `tmp/`.
     /// Write the message to it, then [`Delivery::commit`].
+    ///
+    /// With a quota, fails with [`Error::OverQuota`] when not even one more
+    /// message fits; the real size is checked again at commit.
     pub fn delivery(&self) -> Result<Delivery<'_>> {
+        self.delivery_sized(0)
+    }
+
+    /// [`delivery`](Self::delivery) of a message expected to be about
+    /// `size` bytes (an SMTP `SIZE=` parameter, say): with a quota, it is
+    /// refused at once when that does not fit.
+    pub fn delivery_sized(&self, size: u64) -> Result<Delivery<'_>> {
+        if let Some(quota) = &self.quota {
+            quota.check(size, 1)?;
+        }
         // A clash means another process uses our pid and clock (or a stale
         // file survived a reboot): take the next counter value and retry.
         let mut attempts = 0;
@@ -122,6 +159,7 @@ impl Maildir {
                         size: 0,
                         vsize: 0,
                         last_cr: false,
+                        synced: false,
                     });
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempts < 8 => {
@@ -134,7 +172,7 @@ impl Maildir {
 
     /// Delivers a whole message to `new/` in one go.
     pub fn deliver(&self, message: &[u8]) -> Result<Delivered> {
-        let mut d = self.delivery()?;
+        let mut d = self.delivery_sized(message.len() as u64)?;
         d.put(message)?;
         d.commit()
     }
@@ -196,6 +234,8 @@ pub struct Delivery<'a> {
     size: u64,
     vsize: u64,
     last_cr: bool,
+    /// Everything written is on disk (see [`Delivery::sync`]).
+    synced: bool,
 }
 
 impl Delivery<'_> {
@@ -241,21 +281,42 @@ impl Delivery<'_> {
         fs::remove_file(&self.tmp_path).context("unlink", &self.tmp_path)
     }
 
+    /// Flushes and fsyncs what was written, so that the commit that
+    /// follows is only the rename (for callers that hold a lock across
+    /// the commit).
+    pub(crate) fn sync(&mut self) -> Result<()> {
+        if let Some(writer) = self.file.as_mut() {
+            writer.flush().context("write", &self.tmp_path)?;
+            writer
+                .get_ref()
+                .sync_all()
+                .context("fsync", &self.tmp_path)?;
+            self.synced = true;
+        }
+        Ok(())
+    }
+
     fn finish(mut self, name: String, to_cur: bool) -> Result<Delivered> {
         // On any error below, `self` is dropped and removes the tmp file.
-        let writer = self.file.take().expect("file present until finish");
-        let file = writer
-            .into_inner()
-            .map_err(|e| Error::io("write", self.tmp_path.clone(), e.into_error()))?;
-        file.sync_all().context("fsync", &self.tmp_path)?;
-        drop(file);
+        if !self.synced {
+            self.sync()?;
+        }
+        self.file = None;
         let md = self.maildir;
+        if let Some(quota) = &md.quota {
+            quota.check(self.size, 1)?;
+        }
         let dir = if to_cur { &md.cur } else { &md.new };
         let path = dir.join(&name);
         fs::rename(&self.tmp_path, &path).context("rename", &self.tmp_path)?;
         // From here on the message is delivered: do not remove anything.
         let (size, vsize) = (self.size, self.vsize);
         self.tmp_path = PathBuf::new();
+        if let Some(quota) = &md.quota {
+            // The message is delivered whatever happens here; a lost delta
+            // is corrected when the quota is next recalculated.
+            let _ = quota.add(i64::try_from(size).unwrap_or(i64::MAX), 1);
+        }
         sync_dir(dir)?;
         sync_dir(&md.tmp)?;
         let name = MessageName::parse(&name)?;
@@ -318,6 +379,7 @@ impl Write for Delivery<'_> {
             Ok(n) => n,
             Err(e) => return Err(self.io_error(e)),
         };
+        self.synced = false;
         self.count(&buf[..n]);
         Ok(n)
     }

@@ -40,10 +40,9 @@
 //! trusted once they are at least a second older than the scan that
 //! recorded them.
 
-use std::collections::HashMap;
-use std::fs::{self, Metadata};
+use std::fs::{self, File, Metadata};
 use std::hash::{BuildHasher, Hasher};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -237,7 +236,10 @@ pub struct Folder {
     uidlist_path: PathBuf,
     lock_options: DotLockOptions,
     list: UidList,
-    list_stamp: Option<FileStamp>,
+    /// The uidlist as last read or written, held open so that its inode
+    /// cannot be reused by a later file: then an equal stamp really is
+    /// the same file, unchanged (Dovecot only ever appends in place).
+    list_file: Option<(File, FileStamp)>,
     /// Sorted by UID; exactly the entries of `list`.
     messages: Vec<Message>,
     new_stamp: Option<DirStamp>,
@@ -263,7 +265,7 @@ impl Folder {
             uidlist_path: maildir.path().join(UIDLIST_FILE),
             lock_options,
             list: UidList::new(1, [0; 16])?,
-            list_stamp: None,
+            list_file: None,
             messages: Vec::new(),
             new_stamp: None,
             cur_stamp: None,
@@ -362,33 +364,37 @@ impl Folder {
             Err(e) if e.kind() == io::ErrorKind::NotFound => None,
             Err(e) => return Err(Error::io("stat", path, e)),
         };
-        if stamp.is_some() && stamp == self.list_stamp {
+        if stamp.is_some() && stamp == self.list_file.as_ref().map(|(_, s)| *s) {
             return Ok(false);
         }
-        self.list_stamp = None;
-        match UidList::load(path)? {
-            Some(list) => {
-                self.list = list;
-                self.list_stamp = stamp;
-                Ok(false)
-            }
-            None => {
+        self.list_file = None;
+        let mut file = match File::open(path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 self.list = UidList::new(fresh_uid_validity(), fresh_guid())?;
-                Ok(true)
+                return Ok(true);
             }
-        }
+            Err(e) => return Err(Error::io("open", path, e)),
+        };
+        let meta = file.metadata().context("stat", path)?;
+        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+        file.read_to_end(&mut bytes).context("read", path)?;
+        self.list = UidList::parse(&bytes, path)?;
+        self.list_file = Some((file, FileStamp::of(&meta)));
+        Ok(false)
     }
 
     /// Writes `self.list` through the held lock.
     fn save_list(&mut self, mut lock: DotLock) -> Result<()> {
-        self.list_stamp = None;
+        self.list_file = None;
         let lock_path = lock.lock_path().to_path_buf();
         let bytes = self.list.to_bytes();
         lock.file().write_all(&bytes).context("write", &lock_path)?;
         // The rename keeps inode and mtime: this is the stamp of the result.
         let meta = lock.file().metadata().context("stat", &lock_path)?;
+        let kept = lock.file().try_clone().context("dup", &lock_path)?;
         lock.commit()?;
-        self.list_stamp = Some(FileStamp::of(&meta));
+        self.list_file = Some((kept, FileStamp::of(&meta)));
         Ok(())
     }
 
@@ -428,46 +434,58 @@ impl Folder {
 
         // cur/
         let cur_stamp = DirStamp::take(&cur_dir)?;
-        let mut names = Vec::with_capacity(self.messages.len() + 16);
-        for entry in fs::read_dir(&cur_dir).context("readdir", &cur_dir)? {
-            let entry = entry.context("readdir", &cur_dir)?;
-            if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                continue;
-            }
-            let Ok(name) = entry.file_name().into_string() else {
-                continue;
-            };
-            if name.starts_with('.') || name.contains(['\n', '\r']) {
-                continue;
-            }
-            names.push(name);
-        }
-        names.sort_unstable();
+        let names = message_names(&cur_dir, self.messages.len() + 16)?;
 
-        // Match with the list. A base seen twice (a concurrent rename can
-        // show both names) is indexed once, under its first name.
-        let mut uids = vec![0u32; names.len()];
-        let mut vanished = Vec::new();
-        {
-            let mut by_base: HashMap<&str, usize> = HashMap::with_capacity(names.len());
-            for (i, name) in names.iter().enumerate() {
-                by_base.entry(base_name(name)).or_insert(i);
-            }
-            for e in self.list.entries() {
-                match by_base.get(e.name()) {
-                    Some(&i) => uids[i] = e.uid(),
-                    None => vanished.push(e.uid()),
-                }
-            }
-            for (i, name) in names.iter().enumerate() {
-                if uids[i] == 0 && by_base.get(base_name(name)) == Some(&i) {
-                    uids[i] = self.list.append(name)?;
-                    changed = true;
-                }
+        // Match with the list by base name. A base seen twice (a
+        // concurrent rename can show both names) is indexed once.
+        let mut listed: Vec<(u32, String)> = Vec::with_capacity(names.len());
+        let mut unlisted = Vec::new();
+        for name in names {
+            match self.list.uid_of(&name) {
+                Some(uid) => listed.push((uid, name)),
+                None => unlisted.push(name),
             }
         }
-        for uid in &vanished {
-            self.list.remove(*uid);
+        let by_uid =
+            |a: &(u32, String), b: &(u32, String)| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1));
+        listed.sort_unstable_by(by_uid);
+        listed.dedup_by_key(|(uid, _)| *uid);
+        let mut vanished = unmatched(self.list.entries().map(|e| e.uid()), &listed);
+        // readdir may miss a file renamed while it runs (its old name gone
+        // before we got there, its new one placed where we had been): a
+        // listed file that seems gone is looked for again before its UID
+        // is dropped, which would give it a new UID when seen next.
+        for _ in 0..RENAME_RESCANS {
+            if vanished.is_empty() {
+                break;
+            }
+            let found: Vec<(u32, String)> = message_names(&cur_dir, 16)?
+                .into_iter()
+                .filter_map(|name| {
+                    let uid = self.list.uid_of(&name)?;
+                    vanished.binary_search(&uid).is_ok().then_some((uid, name))
+                })
+                .collect();
+            if found.is_empty() {
+                break;
+            }
+            listed.extend(found);
+            listed.sort_unstable_by(by_uid);
+            listed.dedup_by_key(|(uid, _)| *uid);
+            vanished = unmatched(self.list.entries().map(|e| e.uid()), &listed);
+        }
+        if !vanished.is_empty() {
+            self.list
+                .retain(|e| vanished.binary_search(&e.uid()).is_err());
+            changed = true;
+        }
+        // New files get the next UIDs in file-name order, so `listed`
+        // stays sorted by UID.
+        unlisted.sort_unstable();
+        unlisted.dedup_by(|a, b| base_name(a) == base_name(b));
+        for name in unlisted {
+            let uid = self.list.append(&name)?;
+            listed.push((uid, name));
             changed = true;
         }
         if changed {
@@ -476,16 +494,11 @@ impl Folder {
             drop(lock);
         }
 
-        let mut messages: Vec<Message> = names
+        let list = &self.list;
+        let messages: Vec<Message> = listed
             .into_iter()
-            .zip(uids)
-            .filter(|(_, uid)| *uid != 0)
-            .map(|(name, uid)| {
-                let list = &self.list;
-                Message::new(uid, name, || list.get(uid)?.virtual_size())
-            })
+            .map(|(uid, name)| Message::new(uid, name, || list.get(uid)?.virtual_size()))
             .collect();
-        messages.sort_unstable_by_key(|m| m.uid);
 
         let validity_changed = self.list.uid_validity() != old_validity && self.new_stamp.is_some();
         let changes = diff(&self.messages, &messages, validity_changed);
@@ -564,24 +577,38 @@ impl Folder {
     ///
     /// Files are unlinked first; if that fails for one, the messages
     /// already unlinked are still removed from the uidlist, then the error
-    /// is returned.
+    /// is returned. The Maildir's quota, if any, is given back the bytes
+    /// and messages this call removed.
     pub fn expunge_many(&mut self, uids: &[u32]) -> Result<Vec<u32>> {
         let mut wanted: Vec<u32> = uids.to_vec();
         wanted.sort_unstable();
         wanted.dedup();
         let mut done = Vec::with_capacity(wanted.len());
         let mut failure = None;
+        let (mut freed, mut removed) = (0u64, 0u64);
         for uid in wanted {
             let Some(i) = self.index_of(uid) else {
                 continue;
             };
             match self.unlink(i) {
-                Ok(()) => done.push(uid),
+                Ok(bytes) => {
+                    done.push(uid);
+                    if let Some(bytes) = bytes {
+                        freed += bytes;
+                        removed += 1;
+                    }
+                }
                 Err(e) => {
                     failure = Some(e);
                     break;
                 }
             }
+        }
+        if let Some(quota) = self.maildir.quota() {
+            // The files are gone whatever happens here; a lost delta is
+            // corrected when the quota is next recalculated.
+            let minus = |n: u64| -i64::try_from(n).unwrap_or(i64::MAX);
+            let _ = quota.add(minus(freed), minus(removed));
         }
         if !done.is_empty() {
             let lock = DotLock::acquire(&self.uidlist_path, &self.lock_options)?;
@@ -590,9 +617,7 @@ impl Folder {
                 drop(lock);
                 self.sync()?;
             } else {
-                for uid in &done {
-                    self.list.remove(*uid);
-                }
+                self.list.retain(|e| done.binary_search(&e.uid()).is_err());
                 self.save_list(lock)?;
                 self.messages
                     .retain(|m| done.binary_search(&m.uid).is_err());
@@ -605,42 +630,57 @@ impl Folder {
     }
 
     /// Unlinks the file of `messages[i]`, following a rename by another
-    /// process; a file already gone is fine.
-    fn unlink(&self, i: usize) -> Result<()> {
+    /// process. Returns the bytes freed, or `None` when the file was
+    /// already gone (whoever removed it accounts for it).
+    fn unlink(&self, i: usize) -> Result<Option<u64>> {
         let cur = self.maildir.cur_dir();
         let m = &self.messages[i];
-        let path = cur.join(&m.file_name);
-        match fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                match self.find_in_cur(m.base_name())? {
-                    Some(name) => match fs::remove_file(cur.join(&name)) {
-                        Ok(()) => Ok(()),
-                        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-                        Err(e) => Err(Error::io("unlink", cur.join(name), e)),
-                    },
-                    None => Ok(()),
+        let mut name = m.file_name.clone();
+        for attempt in 0..2 {
+            let path = cur.join(&name);
+            // The size is needed for the quota; names without `,S=` cost a stat.
+            let size = match (m.size, self.maildir.quota()) {
+                (Some(size), _) => Some(size),
+                (None, Some(_)) => fs::symlink_metadata(&path).ok().map(|meta| meta.len()),
+                (None, None) => None,
+            };
+            match fs::remove_file(&path) {
+                Ok(()) => return Ok(Some(size.unwrap_or(0))),
+                Err(e) if e.kind() == io::ErrorKind::NotFound && attempt == 0 => {
+                    match self.find_in_cur(m.base_name())? {
+                        Some(renamed) => name = renamed,
+                        None => return Ok(None),
+                    }
                 }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+                Err(e) => return Err(Error::io("unlink", path, e)),
             }
-            Err(e) => Err(Error::io("unlink", path, e)),
         }
+        Ok(None)
     }
 
     /// Delivers `message` straight into `cur/` with `flags` (IMAP APPEND)
     /// and gives it the next UID, which is returned.
     ///
-    /// If the uidlist cannot be updated the message stays delivered and
-    /// gets its UID at the next [`refresh`](Self::refresh) or open.
+    /// The file is written and synced first, then renamed into `cur/`
+    /// under the uidlist lock and listed before the lock is released, as
+    /// Dovecot saves: no other process can index the file (and give it a
+    /// UID of its own) before its UID is in the list.
     pub fn deliver_flagged(&mut self, message: &[u8], flags: &Flags) -> Result<u32> {
-        let mut delivery = self.maildir.delivery()?;
+        // The delivery borrows its Maildir while `self` changes below.
+        let maildir = self.maildir.clone();
+        let mut delivery = maildir.delivery_sized(message.len() as u64)?;
         delivery
             .write_all(message)
             .map_err(|e| Error::io("write", delivery.tmp_path().to_path_buf(), e))?;
-        let delivered = delivery.commit_to_cur(flags)?;
-        let file_name = delivered.name.to_string();
+        delivery.sync()?;
 
         let lock = DotLock::acquire(&self.uidlist_path, &self.lock_options)?;
-        if self.load_list()? {
+        let fresh = self.load_list()?;
+        let delivered = delivery.commit_to_cur(flags)?;
+        let file_name = delivered.name.to_string();
+        if fresh {
+            // No uidlist on disk: a full scan makes one, with this file.
             drop(lock);
             self.sync()?;
             return self.uid_of(&file_name).ok_or_else(|| Error::NotFound {
@@ -660,6 +700,39 @@ impl Folder {
         }
         Ok(uid)
     }
+}
+
+/// How many times a scan that finds listed files missing looks again.
+const RENAME_RESCANS: usize = 3;
+
+/// The names of the message files in `dir`: not directories, not hidden,
+/// UTF-8 without line breaks (the names a uidlist can hold).
+fn message_names(dir: &Path, capacity: usize) -> Result<Vec<String>> {
+    let mut names = Vec::with_capacity(capacity);
+    for entry in fs::read_dir(dir).context("readdir", dir)? {
+        let entry = entry.context("readdir", dir)?;
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
+        if name.starts_with('.') || name.contains(['\n', '\r']) {
+            continue;
+        }
+        names.push(name);
+    }
+    Ok(names)
+}
+
+/// The UIDs of `all` (ascending) that are not in `found` (sorted by UID).
+fn unmatched(all: impl Iterator<Item = u32>, found: &[(u32, String)]) -> Vec<u32> {
+    let mut found = found.iter().map(|(uid, _)| *uid).peekable();
+    all.filter(|&uid| {
+        while found.next_if(|&f| f < uid).is_some() {}
+        found.peek() != Some(&uid)
+    })
+    .collect()
 }
 
 /// Compares two UID-sorted message lists.

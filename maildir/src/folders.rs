@@ -64,6 +64,7 @@ use crate::delivery::Maildir;
 use crate::dotlock::{DotLock, DotLockOptions};
 use crate::error::{Error, IoContext, Result};
 use crate::name::unique_name;
+use crate::quota::Quota;
 
 /// The hierarchy separator of folder names in this API.
 pub const SEPARATOR: char = '/';
@@ -198,7 +199,14 @@ impl MaildirPlusPlus {
         if !path.is_dir() {
             return Err(not_found(&self.root, name));
         }
-        Maildir::open(path)
+        Ok(Maildir::open(path)?.with_quota(self.quota()))
+    }
+
+    /// The quota of the whole tree (`maildirsize` in the root): every
+    /// folder [`open`](Self::open)ed or [`create`](Self::create)d here
+    /// keeps it.
+    pub fn quota(&self) -> Quota {
+        Quota::new(&self.root)
     }
 
     /// All folders, INBOX first, then sorted by name; parents that do not
@@ -267,7 +275,7 @@ impl MaildirPlusPlus {
         let md = Maildir::create(&path)?;
         let marker = path.join(MAILDIRFOLDER);
         File::create(&marker).context("create", &marker)?;
-        Ok(md)
+        Ok(md.with_quota(self.quota()))
     }
 
     /// Deletes folder `name` with all its messages; its children stay.

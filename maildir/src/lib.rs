@@ -1,25 +1,24 @@
 //! Maildir, Maildir++ and mbox on synchronous `std::fs`, compatible with
 //! the files Dovecot and mutt keep on disk.
 //!
-//! **Work in progress (issue 4).** What exists today:
-//!
 //! - [`name`]: Maildir file names (`unique,S=…,W=…:2,FLAGS`), flags and
 //!   keyword letters, unique-name generation;
 //! - [`delivery`]: streaming delivery through tmp/ into new/ or cur/ with
 //!   fsync of file and directory, abort that leaves nothing, stale tmp/
-//!   cleaning;
+//!   cleaning, quota refused before writing;
 //! - [`uidlist`], [`keywords`], [`dotlock`]: Dovecot's `dovecot-uidlist`
 //!   (version 3), `dovecot-keywords` and its lock-file convention, read
 //!   and written byte-compatibly;
-//! - [`folder`]: the folder index (UIDs, flags, incremental refresh, flag
-//!   changes by rename, expunge);
+//! - [`folder`]: the folder index an IMAP server lives on (UIDs, flags,
+//!   incremental refresh, flag changes by rename, expunge);
 //! - [`folders`]: Maildir++ folders and subscriptions; [`quota`]: the
-//!   `maildirsize` file;
+//!   `maildirsize` file, kept by delivery and expunge;
 //! - [`mbox`]: streaming mboxo/mboxrd reading (Content-Length aware) and
-//!   writing.
+//!   writing, and mbox files locked as mutt and Dovecot lock them, with
+//!   append and crash-safe expunge.
 //!
-//! mbox locking and expunge, quota kept by delivery and expunge, and the
-//! crash and Dovecot interop tests arrive next.
+//! Everything is synchronous `std::fs`; an async server runs these calls
+//! on a blocking thread.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

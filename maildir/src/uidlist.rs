@@ -14,8 +14,10 @@
 //! extension fields `<A-Z key><value>` (Dovecot uses `S` physical size, `W`
 //! virtual size, `G` message GUID, `P` POP3 UIDL, `O` POP3 order; all are
 //! kept verbatim), then ` :` and the file's base name (the name up to its
-//! first `:`, i.e. without the `:2,<flags>` info). UIDs strictly ascend and
-//! stay below the header's next UID.
+//! first `:`, i.e. without the `:2,<flags>` info). UIDs strictly ascend.
+//! The header's next UID may be stale, as Dovecot appends lines to the
+//! file without rewriting its header: the next UID is the larger of `N`
+//! and the last UID plus one.
 //!
 //! Files are written under Dovecot's dotlock (`dovecot-uidlist.lock`, see
 //! [`crate::dotlock`]): the new content is written into the lock file, which
@@ -32,10 +34,11 @@
 //! # Ok::<(), maildir::Error>(())
 //! ```
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::dotlock::{DotLock, DotLockOptions};
 use crate::error::{Error, IoContext, Result};
@@ -49,7 +52,8 @@ pub const UIDLIST_FILE: &str = "dovecot-uidlist";
 pub struct Entry {
     uid: u32,
     extensions: Vec<String>,
-    name: String,
+    /// Shared with the name index: one allocation per name.
+    name: Arc<str>,
 }
 
 impl Entry {
@@ -122,8 +126,9 @@ pub struct UidList {
     next_uid: u32,
     guid: Option<[u8; 16]>,
     header_extra: Vec<String>,
-    entries: BTreeMap<u32, Entry>,
-    by_name: HashMap<String, u32>,
+    /// Sorted by UID.
+    entries: Vec<Entry>,
+    by_name: HashMap<Arc<str>, u32>,
 }
 
 /// The base name of a Maildir file name: everything before the first `:`.
@@ -164,7 +169,7 @@ impl UidList {
             next_uid: 1,
             guid: Some(guid),
             header_extra: Vec::new(),
-            entries: BTreeMap::new(),
+            entries: Vec::new(),
             by_name: HashMap::new(),
         })
     }
@@ -232,7 +237,7 @@ impl UidList {
             next_uid,
             guid,
             header_extra,
-            entries: BTreeMap::new(),
+            entries: Vec::new(),
             by_name: HashMap::new(),
         };
         let mut prev = 0;
@@ -247,8 +252,10 @@ impl UidList {
             if uid <= prev {
                 return Err(err(n, format!("UIDs not ascending ({uid} after {prev})")));
             }
-            if uid >= next_uid {
-                return Err(err(n, format!("UID {uid} not below next UID {next_uid}")));
+            // Dovecot appends lines without rewriting the header, so its
+            // `N` is often stale: the next UID is past every listed one.
+            if uid >= list.next_uid {
+                list.next_uid = uid + 1;
             }
             prev = uid;
             let (fields, name) = match rest.find(':') {
@@ -274,17 +281,15 @@ impl UidList {
             if name.contains(':') {
                 return Err(err(n, format!("file name {name:?}: contains ':'")));
             }
-            if list.by_name.insert(name.to_owned(), uid).is_some() {
+            let name: Arc<str> = Arc::from(name);
+            if list.by_name.insert(Arc::clone(&name), uid).is_some() {
                 return Err(err(n, format!("file name {name:?} listed twice")));
             }
-            list.entries.insert(
+            list.entries.push(Entry {
                 uid,
-                Entry {
-                    uid,
-                    extensions,
-                    name: name.to_owned(),
-                },
-            );
+                extensions,
+                name,
+            });
         }
         Ok(list)
     }
@@ -314,7 +319,7 @@ impl UidList {
             s.push_str(f);
         }
         s.push('\n');
-        for e in self.entries.values() {
+        for e in &self.entries {
             let _ = write!(s, "{}", e.uid);
             for f in &e.extensions {
                 s.push(' ');
@@ -381,17 +386,21 @@ impl UidList {
 
     /// The entries in UID order.
     pub fn entries(&self) -> impl DoubleEndedIterator<Item = &Entry> + '_ {
-        self.entries.values()
+        self.entries.iter()
+    }
+
+    fn index_of(&self, uid: u32) -> Option<usize> {
+        self.entries.binary_search_by_key(&uid, |e| e.uid).ok()
     }
 
     /// The entry with this UID.
     pub fn get(&self, uid: u32) -> Option<&Entry> {
-        self.entries.get(&uid)
+        self.index_of(uid).map(|i| &self.entries[i])
     }
 
     /// The entry with this UID, to change its extensions.
     pub fn get_mut(&mut self, uid: u32) -> Option<&mut Entry> {
-        self.entries.get_mut(&uid)
+        self.index_of(uid).map(|i| &mut self.entries[i])
     }
 
     /// The UID of a file, by full file name or base name.
@@ -423,22 +432,22 @@ impl UidList {
             });
         }
         self.next_uid = uid + 1;
-        self.by_name.insert(name.to_owned(), uid);
-        self.entries.insert(
+        let name: Arc<str> = Arc::from(name);
+        self.by_name.insert(Arc::clone(&name), uid);
+        // Above every listed UID: the entries stay sorted.
+        self.entries.push(Entry {
             uid,
-            Entry {
-                uid,
-                extensions: Vec::new(),
-                name: name.to_owned(),
-            },
-        );
+            extensions: Vec::new(),
+            name,
+        });
         Ok(uid)
     }
 
     /// Removes an expunged message; the next UID stays where it is, so the
-    /// UID is never reused.
+    /// UID is never reused. Linear in the list's length: remove many at
+    /// once with [`retain`](Self::retain).
     pub fn remove(&mut self, uid: u32) -> Option<Entry> {
-        let e = self.entries.remove(&uid)?;
+        let e = self.entries.remove(self.index_of(uid)?);
         self.by_name.remove(&e.name);
         Some(e)
     }
@@ -447,7 +456,7 @@ impl UidList {
     /// the files still present in `cur/` and `new/`).
     pub fn retain(&mut self, mut keep: impl FnMut(&Entry) -> bool) {
         let by_name = &mut self.by_name;
-        self.entries.retain(|_, e| {
+        self.entries.retain(|e| {
             let k = keep(e);
             if !k {
                 by_name.remove(&e.name);

@@ -8,6 +8,10 @@ use maildir::Error;
 use maildir::mbox::{Envelope, Format, MboxReader, MboxWriter, Message, asctime, read_all};
 use proptest::prelude::*;
 
+mod support;
+
+use support::mbox_strategy::{message, normalised};
+
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/fixtures/mbox/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(path).unwrap()
@@ -263,49 +267,6 @@ fn asctime_and_envelope_at() {
         Envelope::parse(b"bob  Mon Mar  4 09:15:02 2024 \n"),
         Envelope::new("bob", "Mon Mar  4 09:15:02 2024")
     );
-}
-
-fn line() -> impl Strategy<Value = Vec<u8>> {
-    let body = proptest::collection::vec(
-        prop_oneof![
-            Just(b'a'),
-            Just(b' '),
-            Just(b'>'),
-            Just(b'\r'),
-            Just(b'F'),
-            any::<u8>()
-        ],
-        0..6,
-    );
-    let prefix = prop_oneof![
-        Just(&b""[..]),
-        Just(&b"From "[..]),
-        Just(&b">From "[..]),
-        Just(&b">>From "[..]),
-        Just(&b">>>From"[..]),
-        Just(&b"From"[..]),
-        Just(&b">"[..]),
-    ];
-    let end = prop_oneof![Just(&b"\n"[..]), Just(&b"\r\n"[..]), Just(&b""[..])];
-    (prefix, body, end).prop_map(|(p, b, e)| {
-        let mut v = p.to_vec();
-        v.extend(b.into_iter().filter(|&c| c != b'\n'));
-        v.extend_from_slice(e);
-        v
-    })
-}
-
-fn message() -> impl Strategy<Value = Vec<u8>> {
-    proptest::collection::vec(line(), 0..12).prop_map(|lines| lines.concat())
-}
-
-/// What a message reads back as: a final LF is added when missing.
-fn normalised(m: &[u8]) -> Vec<u8> {
-    let mut v = m.to_vec();
-    if !v.is_empty() && !v.ends_with(b"\n") {
-        v.push(b'\n');
-    }
-    v
 }
 
 fn chunked_write(messages: &[Vec<u8>], cuts: &[usize]) -> Vec<u8> {

@@ -307,11 +307,12 @@ proptest! {
         for op in ops {
             match op {
                 Op::Deliver { folder, size } => {
+                    // The folders keep the root's quota themselves.
                     let d = folders[folder].deliver(&vec![b'x'; size]).unwrap();
-                    q.add(d.size as i64, 1).unwrap();
                     live.push(d);
                 }
                 Op::Expunge { pick } if !live.is_empty() => {
+                    // Removed behind the library's back: accounted by hand.
                     let d = live.swap_remove(pick % live.len());
                     fs::remove_file(&d.path).unwrap();
                     q.add(-(d.size as i64), -1).unwrap();
@@ -326,4 +327,109 @@ proptest! {
         prop_assert_eq!(q.recalculate(Limits::default()).unwrap(), expected);
         prop_assert_eq!(q.read().unwrap().unwrap().usage, expected);
     }
+}
+
+// ---- quota kept by delivery and expunge ----
+
+fn dir_len(dir: &Path) -> usize {
+    fs::read_dir(dir).unwrap().count()
+}
+
+fn current(q: &Quota) -> Usage {
+    q.read().unwrap().unwrap().usage
+}
+
+#[test]
+fn delivery_adds_to_the_quota_and_an_over_quota_one_writes_nothing() {
+    let (_t, md, q) = setup("kept-deliver", limits(Some(100), None));
+    let md = md.with_quota(q.clone());
+    let first = md.deliver(&[b'x'; 60]).unwrap();
+    assert_eq!(first.size, 60);
+    assert_eq!(current(&q), usage(60, 1));
+    let err = md.deliver(&[b'y'; 60]).unwrap_err();
+    assert!(matches!(err, Error::OverQuota { .. }), "{err}");
+    assert_eq!(dir_len(md.tmp_dir()), 0, "nothing written");
+    assert_eq!(dir_len(md.new_dir()), 1);
+    assert_eq!(current(&q), usage(60, 1));
+    assert!(matches!(
+        md.delivery_sized(41),
+        Err(Error::OverQuota { .. })
+    ));
+    md.deliver(&[b'z'; 40]).unwrap();
+    assert_eq!(current(&q), usage(100, 2));
+}
+
+#[test]
+fn a_streamed_delivery_that_grows_over_quota_is_removed_at_commit() {
+    use std::io::Write;
+    let (_t, md, q) = setup("kept-stream", limits(Some(100), None));
+    let md = md.with_quota(q.clone());
+    md.deliver(&[b'x'; 60]).unwrap();
+    let mut d = md.delivery().unwrap();
+    d.write_all(&[b'y'; 50]).unwrap();
+    let err = d.commit().unwrap_err();
+    assert!(matches!(err, Error::OverQuota { .. }), "{err}");
+    assert_eq!(dir_len(md.tmp_dir()), 0);
+    assert_eq!(dir_len(md.new_dir()), 1);
+    assert_eq!(current(&q), usage(60, 1));
+}
+
+#[test]
+fn the_message_count_limit_refuses_before_writing() {
+    let (_t, md, q) = setup("kept-count", limits(None, Some(2)));
+    let md = md.with_quota(q.clone());
+    md.deliver(b"a\n").unwrap();
+    md.deliver(b"b\n").unwrap();
+    assert!(matches!(md.delivery(), Err(Error::OverQuota { .. })));
+    assert_eq!(dir_len(md.tmp_dir()), 0);
+    assert_eq!(current(&q), usage(4, 2));
+}
+
+#[test]
+fn expunge_gives_the_bytes_back() {
+    use maildir::folder::Folder;
+    use maildir::name::Flags;
+    let (_t, md, q) = setup("kept-expunge", limits(Some(1000), Some(10)));
+    let md = md.with_quota(q.clone());
+    md.deliver(&[b'a'; 100]).unwrap();
+    let mut folder = Folder::open(&md).unwrap();
+    let uid = folder.deliver_flagged(&[b'b'; 200], &Flags::new()).unwrap();
+    assert_eq!(current(&q), usage(300, 2));
+    folder.expunge(uid).unwrap();
+    assert_eq!(current(&q), usage(100, 1));
+    // A file without `,S=` in its name is measured before it goes.
+    fs::write(md.cur_dir().join("outside:2,S"), [b'c'; 50]).unwrap();
+    folder.refresh().unwrap();
+    let uid = folder.uid_of("outside").unwrap();
+    folder.expunge(uid).unwrap();
+    assert_eq!(current(&q), usage(50, 0));
+    assert_eq!(
+        q.recalculate(limits(Some(1000), Some(10))).unwrap(),
+        usage(100, 1)
+    );
+}
+
+#[test]
+fn maildir_plus_plus_folders_share_the_root_quota() {
+    let t = TempDir::new("kept-tree");
+    let mpp = MaildirPlusPlus::create_root(&t.0).unwrap();
+    mpp.quota().recalculate(limits(Some(150), None)).unwrap();
+    let sent = mpp.create("Sent").unwrap();
+    sent.deliver(&[b's'; 100]).unwrap();
+    let inbox = mpp.open("INBOX").unwrap();
+    assert!(matches!(
+        inbox.deliver(&[b'i'; 100]),
+        Err(Error::OverQuota { .. })
+    ));
+    mpp.open("Sent").unwrap().deliver(&[b's'; 50]).unwrap();
+    assert_eq!(current(&mpp.quota()), usage(150, 2));
+}
+
+#[test]
+fn without_a_maildirsize_file_there_is_no_limit_and_nothing_is_written() {
+    let t = TempDir::new("kept-none");
+    let mpp = MaildirPlusPlus::create_root(&t.0).unwrap();
+    let inbox = mpp.open("INBOX").unwrap();
+    inbox.deliver(&[b'x'; 10_000]).unwrap();
+    assert!(mpp.quota().read().unwrap().is_none());
 }

@@ -166,7 +166,6 @@ fn format_errors_carry_line_numbers() {
         (format!("{h}99999999999 :a\n"), 2, "invalid UID"),
         (format!("{h}5 :a\n5 :b\n"), 3, "not ascending"),
         (format!("{h}5 :a\n4 :b\n"), 3, "not ascending"),
-        (format!("{h}100 :a\n"), 2, "not below next UID"),
         (format!("{h}1 a\n"), 2, "no \" :<name>\""),
         (format!("{h}1\n"), 2, "expected"),
         (format!("{h}1 W3:a\n"), 2, "no \" :<name>\""),
@@ -194,6 +193,29 @@ fn format_errors_carry_line_numbers() {
         UidList::parse(&bad, p()),
         Err(Error::Format { line: 2, .. })
     ));
+}
+
+#[test]
+fn lines_appended_past_a_stale_header_raise_the_next_uid() {
+    // Dovecot appends entries without rewriting the header's N.
+    let text = "3 V1795316133 N1 G3992bd11a559026b811a000083ecc375\n\
+                1 :1795316133.M299481P6785.vm,S=123,W=129\n\
+                2 :1795316133.M302101P6785.vm,S=123,W=129\n";
+    let mut list = UidList::parse(text.as_bytes(), p()).unwrap();
+    assert_eq!(list.next_uid(), 3);
+    assert_eq!(
+        list.uid_of("1795316133.M302101P6785.vm,S=123,W=129"),
+        Some(2)
+    );
+    assert_eq!(list.append("new").unwrap(), 3);
+    assert!(
+        String::from_utf8(list.to_bytes())
+            .unwrap()
+            .starts_with("3 V1795316133 N4 ")
+    );
+    // A header ahead of the lines keeps its N.
+    let list = UidList::parse(b"3 V1 N50\n7 :a\n", p()).unwrap();
+    assert_eq!(list.next_uid(), 50);
 }
 
 #[test]

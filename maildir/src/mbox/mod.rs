@@ -16,6 +16,11 @@
 //! Both sides stream: neither needs a whole message, let alone the whole
 //! mailbox, in memory.
 //!
+//! [`Mbox`] is an mbox file on disk (`/var/mail/alice`): locked as mutt,
+//! Dovecot and Postfix lock it ([`Locking`]: dotlock, `fcntl`, `flock`),
+//! with durable append and an expunge that rewrites through a temporary
+//! file and a rename, so a crash leaves the old or the new mailbox whole.
+//!
 //! ```
 //! use maildir::mbox::{Envelope, Format, MboxReader, MboxWriter};
 //!
@@ -36,12 +41,16 @@
 //! # Ok::<(), maildir::Error>(())
 //! ```
 
+mod lock;
+mod mailbox;
 mod reader;
 mod writer;
 
 use std::io::BufRead;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+pub use lock::Locking;
+pub use mailbox::{Append, LockedMbox, Mbox};
 pub use reader::{MboxReader, MessageInfo};
 pub use writer::MboxWriter;
 
@@ -167,7 +176,11 @@ pub struct Message {
 /// Reads every message of an mbox into memory. Convenient for tests and
 /// small files; use [`MboxReader`] to stream.
 pub fn read_all(input: impl BufRead, format: Format) -> Result<Vec<Message>> {
-    let mut reader = MboxReader::new(input, format);
+    collect(MboxReader::new(input, format))
+}
+
+/// Reads every message `reader` has left.
+fn collect<R: BufRead>(mut reader: MboxReader<R>) -> Result<Vec<Message>> {
     let mut messages = Vec::new();
     while let Some(message) = reader.read_message()? {
         messages.push(message);

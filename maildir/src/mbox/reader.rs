@@ -26,6 +26,10 @@ const DEFAULT_LOOKAHEAD: u64 = 16 * 1024 * 1024;
 pub struct MessageInfo {
     /// The separator line.
     pub envelope: Envelope,
+    /// Where the separator line starts, in bytes from the start of the
+    /// input: a message spans from here to the next message's offset (or
+    /// the end of the input), its trailing empty line included.
+    pub offset: u64,
     /// The `Content-Length` header's value, if the header has one that
     /// parses (whether it turns out to be trusted or not).
     pub content_length: Option<u64>,
@@ -99,6 +103,7 @@ impl<R: BufRead> MboxReader<R> {
                 inner: input,
                 ahead: VecDeque::new(),
                 eof: false,
+                consumed: 0,
             },
             format,
             path: PathBuf::from("<mbox>"),
@@ -170,6 +175,7 @@ impl<R: BufRead> MboxReader<R> {
                 reason: "not an mbox: expected a \"From \" separator line".into(),
             }));
         }
+        let offset = self.src.position();
         self.src.skip(5);
         let mut sep = Vec::new();
         loop {
@@ -191,6 +197,7 @@ impl<R: BufRead> MboxReader<R> {
         self.out_pos = 0;
         Ok(Ok(Some(MessageInfo {
             envelope,
+            offset,
             content_length,
         })))
     }
@@ -354,6 +361,8 @@ impl<R: BufRead> MboxReader<R> {
                 if self.at_line_start && self.line_kind()? == LineKind::Quoted {
                     self.src.skip(1);
                     self.off += 1;
+                    // Past the quote: a `From ` here is not at a line start.
+                    self.at_line_start = false;
                     if self.off == n {
                         continue;
                     }
@@ -413,6 +422,7 @@ impl<R: BufRead> MboxReader<R> {
                     if kind == LineKind::Quoted {
                         self.src.skip(1);
                         self.off += 1;
+                        self.at_line_start = false;
                         if limit == 1 {
                             continue;
                         }
@@ -485,6 +495,8 @@ struct Src<R> {
     inner: R,
     ahead: VecDeque<u8>,
     eof: bool,
+    /// Bytes taken from `inner` so far (into `ahead` or straight out).
+    consumed: u64,
 }
 
 impl<R: BufRead> Src<R> {
@@ -501,8 +513,14 @@ impl<R: BufRead> Src<R> {
             let take = want.min(buf.len());
             self.ahead.extend(&buf[..take]);
             self.inner.consume(take);
+            self.consumed += take as u64;
         }
         Ok(self.ahead.len())
+    }
+
+    /// The input offset of the next byte not yet read.
+    fn position(&self) -> u64 {
+        self.consumed - self.ahead.len() as u64
     }
 
     fn starts_with(&self, at: usize, prefix: &[u8]) -> bool {
@@ -541,6 +559,7 @@ impl<R: BufRead> Src<R> {
                 let (newline, take) = scan(buf, max - got);
                 out.extend_from_slice(&buf[..take]);
                 self.inner.consume(take);
+                self.consumed += take as u64;
                 (newline, take)
             };
             got += take;

@@ -2,6 +2,8 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+
+pub(crate) mod mbox_strategy;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A fresh directory under cargo's test scratch dir, removed on drop.

@@ -317,8 +317,10 @@ impl Delivery<'_> {
             // is corrected when the quota is next recalculated.
             let _ = quota.add(i64::try_from(size).unwrap_or(i64::MAX), 1);
         }
+        // The rename is durable once the target directory is synced; the
+        // tmp/ side needs no sync (a name left there after a crash would be
+        // a second link to the delivered file, which clean_tmp removes).
         sync_dir(dir)?;
-        sync_dir(&md.tmp)?;
         let name = MessageName::parse(&name)?;
         Ok(Delivered {
             name,

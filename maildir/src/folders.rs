@@ -37,11 +37,12 @@
 //!
 //! # Subscriptions
 //!
-//! The `subscriptions` file in the root holds one folder name per line, in
-//! the API's form (`Lists/rust`). Dovecot's newer version-2 file
-//! (`V\t2` header, separators written as tabs) is read as well; the file is
-//! always written in the one-name-per-line form, atomically, under a
-//! [`DotLock`] whose lock file becomes the new file.
+//! The `subscriptions` file in the root is written as Dovecot 2.3 writes
+//! it: a `V\t2` line, an empty line, then one folder name per line with a
+//! tab between hierarchy levels (`Lists\trust`), atomically, under a
+//! [`DotLock`] whose lock file becomes the new file. Version-1 files
+//! (Dovecot 1, Courier: one name per line, levels separated by `.`) are
+//! read too.
 //!
 //! ```
 //! use maildir::folders::MaildirPlusPlus;
@@ -394,9 +395,11 @@ impl MaildirPlusPlus {
         if !change(&mut list) {
             return lock.rollback();
         }
-        let mut content = String::new();
+        // Dovecot 2.3's own form: a version line, an empty line, then one
+        // name per line with tabs between the hierarchy levels.
+        let mut content = String::from("V\t2\n\n");
         for name in &list {
-            content.push_str(name);
+            content.push_str(&name.replace(SEPARATOR, "\t"));
             content.push('\n');
         }
         lock.file()
@@ -427,11 +430,11 @@ fn read_subscriptions(path: &Path) -> Result<Vec<String>> {
         if line.is_empty() {
             continue;
         }
-        let name = if v2 {
-            line.replace('\t', "/")
-        } else {
-            line.to_owned()
-        };
+        // Version 1 (Dovecot 1, Courier) writes the hierarchy with `.`.
+        let name = line.replace(
+            if v2 { '\t' } else { '.' },
+            SEPARATOR.encode_utf8(&mut [0; 4]),
+        );
         if !out.contains(&name) {
             out.push(name);
         }

@@ -30,6 +30,7 @@ pub mod folders;
 pub mod keywords;
 pub mod mbox;
 pub mod name;
+mod name_hash;
 pub mod quota;
 pub mod uidlist;
 

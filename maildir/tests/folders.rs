@@ -305,7 +305,7 @@ fn subscriptions_round_trip() {
     mpp.subscribe("inbox").unwrap();
     assert_eq!(
         fs::read_to_string(t.0.join("subscriptions")).unwrap(),
-        "INBOX\nLists/rust\nSent\n"
+        "V\t2\n\nINBOX\nLists\trust\nSent\n"
     );
     mpp.unsubscribe("Lists/rust").unwrap();
     mpp.unsubscribe("Never").unwrap();
@@ -326,14 +326,19 @@ fn subscriptions_read_dovecot_v2_and_tolerate_blanks() {
     let (t, mpp) = setup("subs-v2");
     fs::write(t.0.join("subscriptions"), "V\t2\n\nINBOX\nLists\trust\n").unwrap();
     assert_eq!(mpp.subscriptions().unwrap(), ["INBOX", "Lists/rust"]);
-    // Rewritten in the one-per-line form on change.
     mpp.subscribe("Sent").unwrap();
     assert_eq!(
         fs::read_to_string(t.0.join("subscriptions")).unwrap(),
-        "INBOX\nLists/rust\nSent\n"
+        "V\t2\n\nINBOX\nLists\trust\nSent\n"
     );
-    fs::write(t.0.join("subscriptions"), "a\n\nb\na\n").unwrap();
-    assert_eq!(mpp.subscriptions().unwrap(), ["a", "b"]);
+    // Version 1: `.` between levels; blanks and repeats tolerated.
+    fs::write(t.0.join("subscriptions"), "a\n\nb.c\na\n").unwrap();
+    assert_eq!(mpp.subscriptions().unwrap(), ["a", "b/c"]);
+    mpp.subscribe("d").unwrap();
+    assert_eq!(
+        fs::read_to_string(t.0.join("subscriptions")).unwrap(),
+        "V\t2\n\na\nb\tc\nd\n"
+    );
     fs::write(t.0.join("subscriptions"), b"\xff\n").unwrap();
     assert!(matches!(mpp.subscriptions(), Err(Error::Format { .. })));
     assert!(matches!(mpp.subscribe("x"), Err(Error::Format { .. })));

@@ -534,11 +534,16 @@ impl Imap {
 
     /// The mailbox names of `LIST "" "*"`.
     fn list(&mut self) -> BTreeSet<String> {
-        let resp = self.command("LIST \"\" \"*\"");
+        self.names("LIST")
+    }
+
+    /// The mailbox names a `LIST` or `LSUB` of everything returns.
+    fn names(&mut self, verb: &str) -> BTreeSet<String> {
+        let resp = self.command(&format!("{verb} \"\" \"*\""));
         let mut names = BTreeSet::new();
         for line in &resp[..resp.len() - 1] {
             let vals = parse_vals(line);
-            if vals.len() == 5 && vals[1] == Val::Atom("LIST".into()) {
+            if vals.len() == 5 && vals[1] == Val::Atom(verb.into()) {
                 names.insert(match &vals[4] {
                     Val::Atom(a) => a.clone(),
                     Val::Str(s) => String::from_utf8(s.clone()).unwrap(),
@@ -703,6 +708,10 @@ fn our_maildir_served_by_dovecot() {
     sent.deliver_flagged(&message(100, ""), &flags("S"))
         .unwrap();
     let ours_sent = our_view(&sent);
+    // A nested folder, and subscriptions in Dovecot's version-2 file.
+    mpp.create("Lists/rust").unwrap();
+    mpp.subscribe("Sent").unwrap();
+    mpp.subscribe("Lists/rust").unwrap();
 
     chown_nobody(&scratch.0.join("mail"));
     let dovecot = Dovecot::start(&scratch.0);
@@ -718,6 +727,9 @@ fn our_maildir_served_by_dovecot() {
         names.contains("INBOX") && names.contains("Sent"),
         "LIST: {names:?}"
     );
+    assert!(names.contains("Lists/rust"), "LIST: {names:?}");
+    let subscribed: Vec<String> = imap.names("LSUB").into_iter().collect();
+    assert_eq!(subscribed, ["Lists/rust", "Sent"], "LSUB");
     let sel = imap.select("Sent");
     assert_eq!(sel.uid_validity, sent.uid_validity(), "Sent UIDVALIDITY");
     assert_eq!(sel.uid_next, sent.next_uid(), "Sent UIDNEXT");
@@ -763,6 +775,7 @@ fn dovecot_maildir_read_by_us() {
     imap.command("UID STORE 5 +FLAGS.SILENT (\\Deleted)");
     imap.command("UID EXPUNGE 2");
     imap.command("CREATE Archive");
+    imap.command("SUBSCRIBE Archive");
     let archived = imap.append("Archive", "\\Seen custom3", &to_crlf(&message(50, "")));
     let sel = imap.select("INBOX");
     let theirs = imap.fetch_all();
@@ -790,6 +803,7 @@ fn dovecot_maildir_read_by_us() {
         listed.contains(&"Archive".to_owned()),
         "folders: {listed:?}"
     );
+    assert_eq!(mpp.subscriptions().unwrap(), ["Archive"], "subscriptions");
     let archive = Folder::open(&mpp.open("Archive").unwrap()).unwrap();
     assert_eq!(archive.uid_validity(), archive_sel.uid_validity);
     assert_eq!(archive.next_uid(), archive_sel.uid_next);

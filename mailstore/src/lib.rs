@@ -1,7 +1,25 @@
-//! Directory and store traits, their memory, Maildir and SQL backends, and the glue to the protocol crates.
+//! Who exists and where their mail lives: the directory and store layer
+//! under Mailwright's protocol servers, after Dovecot's lib-storage.
 //!
-//! **Not implemented yet.** This crate is an empty, documented placeholder
-//! in the Mailwright workspace; its issue fills it. It exports nothing, so
-//! nothing can depend on behaviour it does not have.
+//! **In progress (issue 5).** What exists today:
+//!
+//! - [`directory`]: the [`DirectorySource`](directory::DirectorySource)
+//!   trait (domains, accounts, aliases), in-memory and layered sources,
+//!   and [`Directory`](directory::Directory), which resolves recipient
+//!   addresses with Postfix's virtual(5) rules and serves every SASL
+//!   mechanism through [`sasl::CredentialStore`];
+//! - [`store`]: the [`Store`](store::Store), [`Account`](store::Account)
+//!   and [`Mailbox`](store::Mailbox) traits with transactions, sync and
+//!   watch, and the in-memory reference backend;
+//! - [`delivery`]: final delivery over LMTP or local SMTP, as an
+//!   smtp-proto backend;
+//! - [`Error`]: one closed set of error kinds for every backend.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+pub mod delivery;
+pub mod directory;
+pub mod error;
+pub mod store;
+
+pub use error::{Error, ErrorKind, Result};

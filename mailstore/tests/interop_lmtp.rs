@@ -1,0 +1,173 @@
+//! Final delivery over LMTP with real clients (feature `interop`): Python's
+//! `smtplib.LMTP` and Postfix's `smtp-source -L`, against our
+//! `LocalDelivery` listening on 127.0.0.1, delivering into the memory
+//! store. Every message must arrive once, whole, for every recipient and
+//! alias member; unknown users get their 550 per recipient.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mailstore::delivery::{DeliveryOptions, LocalDelivery};
+use mailstore::directory::{Directory, MemoryDirectory, User};
+use mailstore::store::Store;
+use mailstore::store::memory::MemoryStore;
+use smtp_proto::adapter::{ServerOptions, serve_listener};
+use smtp_proto::server::ServerConfig;
+
+/// Our LMTP server on a loopback port, with its store.
+struct Server {
+    port: u16,
+    store: Arc<dyn Store>,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Server {
+    fn start() -> Server {
+        let source = MemoryDirectory::new();
+        source.add_domain("example.org");
+        source.add_domain("example.com");
+        for name in ["alice@example.org", "bob@example.org", "b@example.com"] {
+            source.add_user(User::new(name));
+        }
+        source.add_alias("team@example.org", ["alice@example.org", "bob@example.org"]);
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let mut options = DeliveryOptions::default();
+        options.hostname = "lmtp.example.org".into();
+        let delivery = Arc::new(LocalDelivery::with_options(
+            Directory::new(source),
+            store.clone(),
+            options,
+        ));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server_options = Arc::new(ServerOptions::new(ServerConfig::lmtp("lmtp.example.org")));
+        runtime.spawn(serve_listener(listener, delivery, server_options));
+        Server {
+            port,
+            store,
+            runtime,
+        }
+    }
+
+    fn messages(&self, user: &str) -> Vec<Vec<u8>> {
+        self.runtime.block_on(async {
+            let account = self.store.account(&User::new(user)).await.unwrap();
+            let view = account.open("INBOX").await.unwrap();
+            let mut out = Vec::new();
+            for m in view.messages() {
+                out.push(view.content(m.uid).await.unwrap().into_bytes().unwrap());
+            }
+            out
+        })
+    }
+}
+
+/// Finds a tool or fails the test saying which package has it.
+fn tool(name: &str, package: &str) -> String {
+    for dir in ["/usr/bin", "/usr/sbin", "/usr/local/bin"] {
+        let path = format!("{dir}/{name}");
+        if std::path::Path::new(&path).is_file() {
+            return path;
+        }
+    }
+    panic!("interop test needs `{name}` (Debian package `{package}`); scripts/test installs it")
+}
+
+/// Runs a command with a time limit; panics with its output on failure.
+fn run(mut command: Command, stdin: &[u8], limit: Duration) -> String {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("{command:?} did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{command:?} failed:\n{text}");
+    text
+}
+
+#[test]
+fn python_lmtp_delivers_to_users_and_aliases_with_per_recipient_results() {
+    let server = Server::start();
+    let script = r#"
+import smtplib, sys
+lmtp = smtplib.LMTP("127.0.0.1", int(sys.argv[1]))
+lmtp.ehlo("python.example")  # LHLO: LMTP sends it for ehlo()
+message = b"Subject: from python\r\n\r\nline one\r\n.leading dot\r\n"
+refused = lmtp.sendmail("sender@elsewhere.net",
+    ["alice@example.org", "team@example.org", "nobody@example.org"], message)
+for rcpt, (code, text) in sorted(refused.items()):
+    print(rcpt, code, text.decode())
+lmtp.quit()
+"#;
+    let mut command = Command::new(tool("python3", "python3"));
+    command.arg("-").arg(server.port.to_string());
+    let out = run(command, script.as_bytes(), Duration::from_secs(30));
+    assert_eq!(
+        out.trim(),
+        "nobody@example.org 550 5.1.1 <nobody@example.org> User doesn't exist"
+    );
+    let alice = server.messages("alice@example.org");
+    assert_eq!(alice.len(), 2, "one copy per recipient address");
+    for copy in &alice {
+        assert!(copy.starts_with(
+            b"Return-Path: <sender@elsewhere.net>\r\nDelivered-To: alice@example.org\r\n"
+        ));
+        assert!(copy.ends_with(b"Subject: from python\r\n\r\nline one\r\n.leading dot\r\n"));
+    }
+    assert_eq!(server.messages("bob@example.org").len(), 1);
+}
+
+#[test]
+fn smtp_source_lmtp_1000_messages_over_5_sessions() {
+    const MESSAGES: usize = 1000;
+    let server = Server::start();
+    let mut command = Command::new(tool("smtp-source", "postfix"));
+    command
+        .args(["-L", "-s", "5", "-m", &MESSAGES.to_string(), "-l", "4096"])
+        .args(["-f", "a@example.com", "-t", "b@example.com"])
+        .arg(format!("127.0.0.1:{}", server.port));
+    let started = Instant::now();
+    run(command, b"", Duration::from_secs(300));
+    eprintln!(
+        "smtp-source -L: {MESSAGES} messages of 4 KiB in {:.2?}",
+        started.elapsed()
+    );
+    let messages = server.messages("b@example.com");
+    assert_eq!(messages.len(), MESSAGES, "every message stored once");
+    let mut ids = std::collections::HashSet::new();
+    for m in &messages {
+        let text = String::from_utf8_lossy(m);
+        assert!(
+            text.starts_with("Return-Path: <a@example.com>\r\nDelivered-To: b@example.com\r\n")
+        );
+        let id = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Message-Id: "))
+            .expect("smtp-source writes a Message-Id");
+        assert!(ids.insert(id.to_owned()), "{id} twice");
+    }
+}

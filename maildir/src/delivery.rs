@@ -25,15 +25,16 @@
 //! # Ok::<(), maildir::Error>(())
 //! ```
 
-use std::fs::{self, DirBuilder, File, OpenOptions};
-use std::io::{self, BufWriter, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::fs::{self, DirBuilder};
+use std::io::{self, Write};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use crate::error::{Error, IoContext, Result};
-use crate::name::{Flags, MessageName, unique_name};
+use crate::name::{Flags, MessageName};
 use crate::quota::Quota;
+use crate::staged::StagedFile;
 
 /// How long a file may sit in `tmp/` before [`Maildir::clean_tmp`] removes
 /// it: 36 hours, as the Maildir specification says.
@@ -138,36 +139,10 @@ impl Maildir {
         if let Some(quota) = &self.quota {
             quota.check(size, 1)?;
         }
-        // A clash means another process uses our pid and clock (or a stale
-        // file survived a reboot): take the next counter value and retry.
-        let mut attempts = 0;
-        loop {
-            let unique = unique_name();
-            let tmp_path = self.tmp.join(&unique);
-            match OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&tmp_path)
-            {
-                Ok(file) => {
-                    return Ok(Delivery {
-                        maildir: self,
-                        file: Some(BufWriter::with_capacity(16 * 1024, file)),
-                        unique,
-                        tmp_path,
-                        size: 0,
-                        vsize: 0,
-                        last_cr: false,
-                        synced: false,
-                    });
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempts < 8 => {
-                    attempts += 1;
-                }
-                Err(e) => return Err(Error::io("create", tmp_path, e)),
-            }
-        }
+        Ok(Delivery {
+            maildir: self,
+            staged: StagedFile::create(self)?,
+        })
     }
 
     /// Delivers a whole message to `new/` in one go.
@@ -224,196 +199,75 @@ pub struct Delivered {
 /// A message being written to `tmp/`; implements [`Write`].
 ///
 /// [`commit`](Delivery::commit) moves it into `new/`; dropping it (or
-/// [`abort`](Delivery::abort)) removes the `tmp/` file instead.
+/// [`abort`](Delivery::abort)) removes the `tmp/` file instead. It is a
+/// [`StagedFile`] bound to its Maildir.
 #[derive(Debug)]
 pub struct Delivery<'a> {
     maildir: &'a Maildir,
-    file: Option<BufWriter<File>>,
-    unique: String,
-    tmp_path: PathBuf,
-    size: u64,
-    vsize: u64,
-    last_cr: bool,
-    /// Everything written is on disk (see [`Delivery::sync`]).
-    synced: bool,
+    staged: StagedFile,
 }
 
 impl Delivery<'_> {
     /// The unique part of the name this message will get.
     pub fn unique(&self) -> &str {
-        &self.unique
+        self.staged.unique()
     }
 
     /// The file in `tmp/` being written.
     pub fn tmp_path(&self) -> &Path {
-        &self.tmp_path
+        self.staged.tmp_path()
     }
 
     /// Bytes written so far.
     pub fn size(&self) -> u64 {
-        self.size
+        self.staged.size()
     }
 
     /// Bytes written so far, counting every LF not preceded by CR as two.
     pub fn vsize(&self) -> u64 {
-        self.vsize
+        self.staged.vsize()
     }
 
     /// Finishes the message and moves it to `new/` as
     /// `<unique>,S=<size>,W=<vsize>`.
     pub fn commit(self) -> Result<Delivered> {
-        let name = format!("{},S={},W={}", self.unique, self.size, self.vsize);
-        self.finish(name, false)
+        self.staged.deliver_into(self.maildir, None)
     }
 
     /// Finishes the message and moves it straight to `cur/` as
     /// `<unique>,S=<size>,W=<vsize>:2,<flags>` (for messages that are
     /// already known to the client, e.g. IMAP APPEND).
     pub fn commit_to_cur(self, flags: &Flags) -> Result<Delivered> {
-        let name = format!("{},S={},W={}:2,{flags}", self.unique, self.size, self.vsize);
-        self.finish(name, true)
+        self.staged.deliver_into(self.maildir, Some(flags))
     }
 
     /// Removes the `tmp/` file, reporting a failure to do so (dropping
     /// ignores it).
-    pub fn abort(mut self) -> Result<()> {
-        self.file = None;
-        fs::remove_file(&self.tmp_path).context("unlink", &self.tmp_path)
+    pub fn abort(self) -> Result<()> {
+        self.staged.discard()
     }
 
     /// Flushes and fsyncs what was written, so that the commit that
     /// follows is only the rename (for callers that hold a lock across
     /// the commit).
     pub(crate) fn sync(&mut self) -> Result<()> {
-        if let Some(writer) = self.file.as_mut() {
-            writer.flush().context("write", &self.tmp_path)?;
-            writer
-                .get_ref()
-                .sync_all()
-                .context("fsync", &self.tmp_path)?;
-            self.synced = true;
-        }
-        Ok(())
-    }
-
-    fn finish(mut self, name: String, to_cur: bool) -> Result<Delivered> {
-        // On any error below, `self` is dropped and removes the tmp file.
-        if !self.synced {
-            self.sync()?;
-        }
-        self.file = None;
-        let md = self.maildir;
-        if let Some(quota) = &md.quota {
-            quota.check(self.size, 1)?;
-        }
-        let dir = if to_cur { &md.cur } else { &md.new };
-        let path = dir.join(&name);
-        fs::rename(&self.tmp_path, &path).context("rename", &self.tmp_path)?;
-        // From here on the message is delivered: do not remove anything.
-        let (size, vsize) = (self.size, self.vsize);
-        self.tmp_path = PathBuf::new();
-        if let Some(quota) = &md.quota {
-            // The message is delivered whatever happens here; a lost delta
-            // is corrected when the quota is next recalculated.
-            let _ = quota.add(i64::try_from(size).unwrap_or(i64::MAX), 1);
-        }
-        // The rename is durable once the target directory is synced; the
-        // tmp/ side needs no sync (a name left there after a crash would be
-        // a second link to the delivered file, which clean_tmp removes).
-        sync_dir(dir)?;
-        let name = MessageName::parse(&name)?;
-        Ok(Delivered {
-            name,
-            path,
-            size,
-            vsize,
-        })
+        self.staged.finish()
     }
 
     /// Writes all of `buf` (for [`Maildir::deliver`]: one error, naming
     /// the file once).
     fn put(&mut self, buf: &[u8]) -> Result<()> {
-        if let Some(file) = self.file.as_mut() {
-            file.write_all(buf).context("write", &self.tmp_path)?;
-            self.count(buf);
-        }
-        Ok(())
+        let path = self.staged.tmp_path().to_path_buf();
+        self.staged.write_all(buf).context("write", path)
     }
-
-    fn count(&mut self, buf: &[u8]) {
-        let (lfs, last_cr) = bare_lfs(buf, self.last_cr);
-        if !buf.is_empty() {
-            self.last_cr = last_cr;
-        }
-        self.size += buf.len() as u64;
-        self.vsize += buf.len() as u64 + lfs;
-    }
-
-    fn io_error(&self, e: io::Error) -> io::Error {
-        io::Error::new(e.kind(), format!("{}: {e}", self.tmp_path.display()))
-    }
-}
-
-fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir)
-        .context("open", dir)?
-        .sync_all()
-        .context("fsync", dir)
-}
-
-/// Counts LFs in `buf` not preceded by CR (`last_cr`: whether the byte
-/// before `buf` was CR). Returns the count and whether `buf` ends in CR.
-fn bare_lfs(buf: &[u8], mut last_cr: bool) -> (u64, bool) {
-    let mut n = 0;
-    for &b in buf {
-        n += u64::from(b == b'\n' && !last_cr);
-        last_cr = b == b'\r';
-    }
-    (n, last_cr)
 }
 
 impl Write for Delivery<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let Some(file) = self.file.as_mut() else {
-            return Err(io::Error::other("delivery already finished"));
-        };
-        let n = match file.write(buf) {
-            Ok(n) => n,
-            Err(e) => return Err(self.io_error(e)),
-        };
-        self.synced = false;
-        self.count(&buf[..n]);
-        Ok(n)
+        self.staged.write(buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        match self.file.as_mut() {
-            Some(file) => file.flush().map_err(|e| self.io_error(e)),
-            None => Ok(()),
-        }
-    }
-}
-
-impl Drop for Delivery<'_> {
-    fn drop(&mut self) {
-        if self.tmp_path.as_os_str().is_empty() {
-            return;
-        }
-        // Close first, then unlink; errors cannot be reported from drop.
-        self.file = None;
-        let _ = fs::remove_file(&self.tmp_path);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::bare_lfs;
-
-    #[test]
-    fn bare_lf_counting_across_chunks() {
-        assert_eq!(bare_lfs(b"a\nb\r\nc\n", false), (2, false));
-        assert_eq!(bare_lfs(b"\n", true), (0, false));
-        assert_eq!(bare_lfs(b"x\r", false), (0, true));
-        assert_eq!(bare_lfs(b"", true), (0, true));
+        self.staged.flush()
     }
 }

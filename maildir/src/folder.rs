@@ -41,7 +41,6 @@
 //! recorded them.
 
 use std::fs::{self, File, Metadata};
-use std::hash::{BuildHasher, Hasher};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -50,8 +49,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crate::delivery::Maildir;
 use crate::dotlock::{DotLock, DotLockOptions};
 use crate::error::{Error, IoContext, Result};
-use crate::name::Flags;
-use crate::uidlist::{UIDLIST_FILE, UidList, base_name};
+use crate::name::{Flags, unique_name};
+use crate::staged::{Import, Source};
+use crate::uidlist::{UIDLIST_FILE, UidList, base_name, fresh_guid};
 
 /// One indexed message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -702,6 +702,228 @@ impl Folder {
     }
 }
 
+impl Folder {
+    /// Places messages into `cur/` with their flags and lists them under
+    /// the next UIDs, in the order given; returns each one's UID and file
+    /// name. Staged files are renamed (as
+    /// [`deliver_flagged`](Self::deliver_flagged) does), other message
+    /// files hard-linked under a new name (copied, keeping their
+    /// modification time, where a link cannot be made). All files are
+    /// placed and listed under the uidlist lock, so no other process can
+    /// give them UIDs of its own first.
+    ///
+    /// All or nothing: if placing one fails, the files already placed are
+    /// removed again and the staged ones are removed from `tmp/`. There is
+    /// no quota check (the caller checks a whole transaction at once), but
+    /// the Maildir's quota, if any, is given the bytes and messages added.
+    pub fn import(&mut self, imports: Vec<Import>) -> Result<Vec<(u32, String)>> {
+        if imports.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Staged files hand over their tmp/ paths: from here on they are
+        // ours to remove on failure.
+        let mut pending: Vec<Pending> = Vec::with_capacity(imports.len());
+        let mut prepared = Ok(());
+        for import in imports {
+            match import.source {
+                Source::Staged(staged) => {
+                    let (unique, size, vsize) =
+                        (staged.unique().to_owned(), staged.size(), staged.vsize());
+                    match staged.take_path() {
+                        Ok(tmp) => pending.push(Pending {
+                            name: format!("{unique},S={size},W={vsize}:2,{}", import.flags),
+                            from: tmp,
+                            staged: true,
+                            size,
+                            vsize: Some(vsize),
+                        }),
+                        Err(e) => {
+                            prepared = Err(e);
+                            break;
+                        }
+                    }
+                }
+                Source::Link(from) => {
+                    let file_name = from
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .unwrap_or_default();
+                    let (_, size, vsize) = parse_name(file_name).unwrap_or((None, None, None));
+                    let size = match size {
+                        Some(size) => size,
+                        None => match fs::metadata(&from) {
+                            Ok(meta) => meta.len(),
+                            Err(e) => {
+                                prepared = Err(Error::io("stat", from, e));
+                                break;
+                            }
+                        },
+                    };
+                    let mut name = format!("{},S={size}", unique_name());
+                    if let Some(w) = vsize {
+                        name.push_str(&format!(",W={w}"));
+                    }
+                    name.push_str(&format!(":2,{}", import.flags));
+                    pending.push(Pending {
+                        name,
+                        from,
+                        staged: false,
+                        size,
+                        vsize,
+                    });
+                }
+            }
+        }
+        let remove_staged = |pending: &[Pending]| {
+            for p in pending.iter().filter(|p| p.staged) {
+                let _ = fs::remove_file(&p.from);
+            }
+        };
+        if let Err(e) = prepared {
+            remove_staged(&pending);
+            return Err(e);
+        }
+
+        let cur = self.maildir.cur_dir().to_path_buf();
+        let tmp = self.maildir.tmp_dir().to_path_buf();
+        let lock = match DotLock::acquire(&self.uidlist_path, &self.lock_options) {
+            Ok(lock) => lock,
+            Err(e) => {
+                remove_staged(&pending);
+                return Err(e);
+            }
+        };
+        let undo = |placed: usize, pending: &[Pending]| {
+            for p in &pending[..placed] {
+                let _ = fs::remove_file(cur.join(&p.name));
+            }
+            remove_staged(pending);
+        };
+        let fresh = match self.load_list() {
+            Ok(fresh) => fresh,
+            Err(e) => {
+                undo(0, &pending);
+                return Err(e);
+            }
+        };
+        for (i, p) in pending.iter().enumerate() {
+            let to = cur.join(&p.name);
+            let placed = if p.staged {
+                fs::rename(&p.from, &to).context("rename", &p.from)
+            } else {
+                link_or_copy(&p.from, &to, &tmp)
+            };
+            if let Err(e) = placed {
+                undo(i, &pending);
+                return Err(e);
+            }
+        }
+        if let Err(e) = sync_dir(&cur) {
+            undo(pending.len(), &pending);
+            return Err(e);
+        }
+        let mut uids = Vec::with_capacity(pending.len());
+        if fresh {
+            // No uidlist on disk: a full scan makes one, with these files.
+            drop(lock);
+            self.sync()?;
+            for p in &pending {
+                let uid = self.uid_of(&p.name).ok_or_else(|| Error::NotFound {
+                    path: self.maildir.path().to_path_buf(),
+                    what: p.name.clone(),
+                })?;
+                uids.push(uid);
+            }
+        } else {
+            let before = self.list.clone();
+            for p in &pending {
+                match self.list.append(&p.name) {
+                    Ok(uid) => uids.push(uid),
+                    Err(e) => {
+                        self.list = before;
+                        undo(pending.len(), &pending);
+                        return Err(e);
+                    }
+                }
+            }
+            self.save_list(lock)?;
+            for (p, &uid) in pending.iter().zip(&uids) {
+                let vsize = p.vsize;
+                let message = Message::new(uid, p.name.clone(), || vsize);
+                match self.messages.last() {
+                    Some(last) if last.uid >= uid => {
+                        let i = self.messages.partition_point(|m| m.uid < uid);
+                        self.messages.insert(i, message);
+                    }
+                    _ => self.messages.push(message),
+                }
+            }
+        }
+        if let Some(quota) = self.maildir.quota() {
+            // The messages are there whatever happens here; a lost delta
+            // is corrected when the quota is next recalculated.
+            let bytes: u64 = pending.iter().map(|p| p.size).sum();
+            let _ = quota.add(
+                i64::try_from(bytes).unwrap_or(i64::MAX),
+                i64::try_from(pending.len()).unwrap_or(i64::MAX),
+            );
+        }
+        Ok(uids
+            .into_iter()
+            .zip(pending)
+            .map(|(uid, p)| (uid, p.name))
+            .collect())
+    }
+}
+
+/// A message of [`Folder::import`] ready to be placed.
+struct Pending {
+    /// Its name in `cur/`.
+    name: String,
+    /// The staged file or the file to link.
+    from: PathBuf,
+    staged: bool,
+    size: u64,
+    vsize: Option<u64>,
+}
+
+/// Hard-links `from` to `to`, or copies it through `tmp` (keeping its
+/// modification time) when a link cannot be made.
+fn link_or_copy(from: &Path, to: &Path, tmp: &Path) -> Result<()> {
+    match fs::hard_link(from, to) {
+        Ok(()) => return Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(Error::io("link", from, e));
+        }
+        Err(_) => {}
+    }
+    let tmp_path = tmp.join(unique_name());
+    let result = (|| {
+        let meta = fs::metadata(from).context("stat", from)?;
+        fs::copy(from, &tmp_path).context("copy", from)?;
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .open(&tmp_path)
+            .context("open", &tmp_path)?;
+        if let Ok(mtime) = meta.modified() {
+            file.set_modified(mtime).context("utime", &tmp_path)?;
+        }
+        file.sync_all().context("fsync", &tmp_path)?;
+        fs::rename(&tmp_path, to).context("rename", &tmp_path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp_path);
+    }
+    result
+}
+
+fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .context("open", dir)?
+        .sync_all()
+        .context("fsync", dir)
+}
+
 /// How many times a scan that finds listed files missing looks again.
 const RENAME_RESCANS: usize = 3;
 
@@ -785,21 +1007,4 @@ fn fresh_uid_validity() -> u32 {
         .duration_since(UNIX_EPOCH)
         .map_or(1, |d| d.as_secs());
     u32::try_from(secs).unwrap_or(u32::MAX).max(1)
-}
-
-/// A random-enough mailbox GUID: std's randomly seeded hasher over the
-/// time and process id.
-fn fresh_guid() -> [u8; 16] {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let mut guid = [0u8; 16];
-    for (i, half) in guid.chunks_mut(8).enumerate() {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(now);
-        h.write_u32(std::process::id());
-        h.write_usize(i);
-        half.copy_from_slice(&h.finish().to_le_bytes());
-    }
-    guid
 }

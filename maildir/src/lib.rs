@@ -12,7 +12,8 @@
 //! - [`folder`]: the folder index an IMAP server lives on (UIDs, flags,
 //!   incremental refresh, flag changes by rename, expunge);
 //! - [`folders`]: Maildir++ folders and subscriptions; [`quota`]: the
-//!   `maildirsize` file, kept by delivery and expunge;
+//!   `maildirsize` file, kept by delivery and expunge; [`staged`]: messages
+//!   staged in `tmp/` that own their file, and imports into a folder;
 //! - [`mbox`]: streaming mboxo/mboxrd reading (Content-Length aware) and
 //!   writing, and mbox files locked as mutt and Dovecot lock them, with
 //!   append and crash-safe expunge.
@@ -32,6 +33,7 @@ pub mod mbox;
 pub mod name;
 mod name_hash;
 pub mod quota;
+pub mod staged;
 pub mod uidlist;
 
 pub use error::{Error, Result};

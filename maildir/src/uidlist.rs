@@ -36,9 +36,11 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::hash::{BuildHasher, Hasher};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::dotlock::{DotLock, DotLockOptions};
 use crate::error::{Error, IoContext, Result};
@@ -487,4 +489,21 @@ fn parse_guid(s: &str) -> Option<[u8; 16]> {
         *byte = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
     }
     Some(g)
+}
+
+/// A new mailbox GUID for [`UidList::new`], random enough: std's randomly seeded hasher over the
+/// time and process id.
+pub fn fresh_guid() -> [u8; 16] {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mut guid = [0u8; 16];
+    for (i, half) in guid.chunks_mut(8).enumerate() {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(now);
+        h.write_u32(std::process::id());
+        h.write_usize(i);
+        half.copy_from_slice(&h.finish().to_le_bytes());
+    }
+    guid
 }

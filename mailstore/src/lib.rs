@@ -4,13 +4,14 @@
 //! **In progress (issue 5).** What exists today:
 //!
 //! - [`directory`]: the [`DirectorySource`](directory::DirectorySource)
-//!   trait (domains, accounts, aliases), in-memory and layered sources,
-//!   and [`Directory`](directory::Directory), which resolves recipient
+//!   trait (domains, accounts, aliases) with in-memory, layered,
+//!   passwd-file, aliases-file and SQL sources, and
+//!   [`Directory`](directory::Directory), which resolves recipient
 //!   addresses with Postfix's virtual(5) rules and serves every SASL
 //!   mechanism through [`sasl::CredentialStore`];
 //! - [`store`]: the [`Store`](store::Store), [`Account`](store::Account)
 //!   and [`Mailbox`](store::Mailbox) traits with transactions, sync and
-//!   watch, and the in-memory reference backend;
+//!   watch, the in-memory reference backend and the Maildir backend;
 //! - [`delivery`]: final delivery over LMTP or local SMTP, as an
 //!   smtp-proto backend;
 //! - [`Error`]: one closed set of error kinds for every backend.

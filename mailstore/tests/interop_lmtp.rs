@@ -1,8 +1,9 @@
 //! Final delivery over LMTP with real clients (feature `interop`): Python's
 //! `smtplib.LMTP` and Postfix's `smtp-source -L`, against our
-//! `LocalDelivery` listening on 127.0.0.1, delivering into the memory
-//! store. Every message must arrive once, whole, for every recipient and
-//! alias member; unknown users get their 550 per recipient.
+//! `LocalDelivery` listening on 127.0.0.1, delivering into Maildirs
+//! (`<base>/<domain>/<user>/Maildir`, fsynced). Every message must arrive
+//! once, whole, in the right Maildir for every recipient and alias member;
+//! unknown users get their 550 per recipient.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 use mailstore::delivery::{DeliveryOptions, LocalDelivery};
 use mailstore::directory::{Directory, MemoryDirectory, User};
 use mailstore::store::Store;
-use mailstore::store::memory::MemoryStore;
+use mailstore::store::maildir_store::MaildirStore;
 use smtp_proto::adapter::{ServerOptions, serve_listener};
 use smtp_proto::server::ServerConfig;
 
@@ -20,7 +21,14 @@ use smtp_proto::server::ServerConfig;
 struct Server {
     port: u16,
     store: Arc<dyn Store>,
+    base: std::path::PathBuf,
     runtime: tokio::runtime::Runtime,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.base);
+    }
 }
 
 impl Server {
@@ -32,7 +40,13 @@ impl Server {
             source.add_user(User::new(name));
         }
         source.add_alias("team@example.org", ["alice@example.org", "bob@example.org"]);
-        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let base = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+            "interop-lmtp-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        let store: Arc<dyn Store> = Arc::new(MaildirStore::new(&base));
         let mut options = DeliveryOptions::default();
         options.hostname = "lmtp.example.org".into();
         let delivery = Arc::new(LocalDelivery::with_options(
@@ -54,8 +68,18 @@ impl Server {
         Server {
             port,
             store,
+            base,
             runtime,
         }
+    }
+
+    /// Files delivered into the user's Maildir (`new/` and `cur/`).
+    fn files(&self, domain: &str, user: &str) -> usize {
+        let root = self.base.join(domain).join(user).join("Maildir");
+        ["new", "cur"]
+            .iter()
+            .map(|d| std::fs::read_dir(root.join(d)).map_or(0, |e| e.count()))
+            .sum()
     }
 
     fn messages(&self, user: &str) -> Vec<Vec<u8>> {
@@ -139,6 +163,9 @@ lmtp.quit()
         assert!(copy.ends_with(b"Subject: from python\r\n\r\nline one\r\n.leading dot\r\n"));
     }
     assert_eq!(server.messages("bob@example.org").len(), 1);
+    assert_eq!(server.files("example.org", "alice"), 2);
+    assert_eq!(server.files("example.org", "bob"), 1);
+    assert_eq!(server.files("example.org", "nobody"), 0);
 }
 
 #[test]
@@ -156,6 +183,7 @@ fn smtp_source_lmtp_1000_messages_over_5_sessions() {
         "smtp-source -L: {MESSAGES} messages of 4 KiB in {:.2?}",
         started.elapsed()
     );
+    assert_eq!(server.files("example.com", "b"), MESSAGES);
     let messages = server.messages("b@example.com");
     assert_eq!(messages.len(), MESSAGES, "every message stored once");
     let mut ids = std::collections::HashSet::new();

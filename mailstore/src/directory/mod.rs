@@ -35,6 +35,7 @@ mod layered;
 mod memory;
 mod passwd_file;
 mod resolve;
+mod sql;
 mod user;
 
 use std::sync::Arc;
@@ -46,6 +47,7 @@ pub use layered::Layered;
 pub use memory::MemoryDirectory;
 pub use passwd_file::PasswdFile;
 pub use resolve::{LocalRecipient, Recipients, Resolution, ResolveOptions};
+pub use sql::{AliasEntry, DomainEntry, MailboxEntry, SqlDirectory, SqlQueries};
 pub use user::{QuotaLimit, User};
 
 use crate::error::Result;

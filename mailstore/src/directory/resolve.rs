@@ -1,30 +1,4 @@
-//! From a recipient address to the accounts that receive its mail, with
-//! Postfix's virtual(5) rules.
-//!
-//! For an address `local+ext@domain` (with `+` the recipient delimiter):
-//!
-//! 1. `domain` must be ours ([`DirectorySource::has_domain`]), or the
-//!    address is [`Resolution::UnknownDomain`].
-//! 2. An alias for `local+ext@domain`, or else for `local@domain` (then the
-//!    unmatched `+ext` is carried over to each target that has no
-//!    extension of its own, as Postfix's `propagate_unmatched_extensions`
-//!    does), replaces the address by its targets, which are resolved in
-//!    turn. A target equal to the address itself means "and deliver here
-//!    too" and is not expanded again.
-//! 3. Otherwise an account named `local+ext@domain`, or else
-//!    `local@domain` (the extension becomes the
-//!    [`detail`](LocalRecipient::detail)), receives it.
-//! 4. Otherwise the domain's catch-all alias `@domain`, then its catch-all
-//!    account `@domain`, take it. (With
-//!    [`ResolveOptions::catch_all_before_accounts`], the catch-all alias is
-//!    tried before step 3, as Postfix does.)
-//! 5. Otherwise, for one of our domains the address is unknown; a target
-//!    outside our domains is forwarded.
-//!
-//! Lookups are case-folded. An alias chain that comes back to an address
-//! on its own path is a [`Resolution::Loop`]; more than
-//! [`ResolveOptions::expansion_limit`] addresses, or deeper than
-//! [`ResolveOptions::recursion_limit`], is [`Resolution::TooManyRecipients`].
+//! Address resolution: the rules are on [`Directory::resolve`].
 
 use std::collections::HashSet;
 
@@ -154,8 +128,32 @@ struct Pending {
 }
 
 impl Directory {
-    /// Resolves a recipient address; see the [module documentation](self).
-    /// Errors only when the source fails.
+    /// Resolves a recipient address. Errors only when the source fails.
+    ///
+    /// For an address `local+ext@domain` (with `+` the recipient delimiter):
+    ///
+    /// 1. `domain` must be ours ([`DirectorySource::has_domain`]), or the
+    ///    address is [`Resolution::UnknownDomain`].
+    /// 2. An alias for `local+ext@domain`, or else for `local@domain` (then the
+    ///    unmatched `+ext` is carried over to each target that has no
+    ///    extension of its own, as Postfix's `propagate_unmatched_extensions`
+    ///    does), replaces the address by its targets, which are resolved in
+    ///    turn. A target equal to the address itself means "and deliver here
+    ///    too" and is not expanded again.
+    /// 3. Otherwise an account named `local+ext@domain`, or else
+    ///    `local@domain` (the extension becomes the
+    ///    [`detail`](LocalRecipient::detail)), receives it.
+    /// 4. Otherwise the domain's catch-all alias `@domain`, then its catch-all
+    ///    account `@domain`, take it. (With
+    ///    [`ResolveOptions::catch_all_before_accounts`], the catch-all alias is
+    ///    tried before step 3, as Postfix does.)
+    /// 5. Otherwise, for one of our domains the address is unknown; a target
+    ///    outside our domains is forwarded.
+    ///
+    /// Lookups are case-folded. An alias chain that comes back to an address
+    /// on its own path is a [`Resolution::Loop`]; more than
+    /// [`ResolveOptions::expansion_limit`] addresses, or deeper than
+    /// [`ResolveOptions::recursion_limit`], is [`Resolution::TooManyRecipients`].
     pub async fn resolve(&self, address: &str) -> Result<Resolution> {
         let opts = &self.options;
         let Some(first) = Parts::new(address, &opts.recipient_delimiter) else {

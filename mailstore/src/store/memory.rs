@@ -90,13 +90,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use async_trait::async_trait;
 use tokio::sync::watch;
 
+use super::rules::{apply, canonical_name, dedup_keywords, is_within, same_keywords, sorted};
 use super::{
-    Account, AppendOptions, Changes, Committed, Content, FlagChange, FlagOp, Flags, INBOX, Mailbox,
+    Account, AppendOptions, Changes, Committed, Content, FlagChange, Flags, INBOX, Mailbox,
     MailboxInfo, MailboxStatus, MessageMeta, MessageWriter, Operation, Outcome, QuotaUsage,
     SpecialUse, StagedMessage, Store, Transaction, Watcher,
 };
 use crate::directory::{QuotaLimit, User};
 use crate::error::{Error, ErrorKind, Result};
+use crate::store::watcher::ChannelWatcher;
 
 /// Account ids, unique in the process, so that a staged message is only
 /// ever committed to the account that staged it.
@@ -411,88 +413,6 @@ impl MailboxData {
     }
 }
 
-/// Keywords once each (case-insensitively), in first-seen order.
-fn dedup_keywords<'a>(into: &mut Vec<String>, keywords: impl IntoIterator<Item = &'a String>) {
-    for k in keywords {
-        if !into.iter().any(|have| have.eq_ignore_ascii_case(k)) {
-            into.push(k.clone());
-        }
-    }
-}
-
-fn same_keywords(a: &[String], b: &[String]) -> bool {
-    a.len() == b.len()
-        && a.iter()
-            .all(|k| b.iter().any(|o| o.eq_ignore_ascii_case(k)))
-}
-
-/// The flags and keywords after `change`.
-fn apply(flags: Flags, keywords: &[String], change: &FlagChange) -> (Flags, Vec<String>) {
-    match change.op {
-        FlagOp::Add => {
-            let mut kw = keywords.to_vec();
-            dedup_keywords(&mut kw, &change.keywords);
-            (flags | change.flags, kw)
-        }
-        FlagOp::Remove => {
-            let kw = keywords
-                .iter()
-                .filter(|k| !change.keywords.iter().any(|r| r.eq_ignore_ascii_case(k)))
-                .cloned()
-                .collect();
-            (flags.difference(change.flags), kw)
-        }
-        FlagOp::Replace => {
-            let mut kw: Vec<String> = keywords
-                .iter()
-                .filter(|k| change.keywords.iter().any(|r| r.eq_ignore_ascii_case(k)))
-                .cloned()
-                .collect();
-            dedup_keywords(&mut kw, &change.keywords);
-            (change.flags, kw)
-        }
-    }
-}
-
-/// Checks a mailbox name and gives its canonical form.
-fn canonical(name: &str) -> Result<String> {
-    let invalid = |why: &str| {
-        Err(Error::new(
-            ErrorKind::Invalid,
-            format!("mailbox name {name:?}: {why}"),
-        ))
-    };
-    if name.is_empty() {
-        return invalid("empty");
-    }
-    if name.starts_with('/') || name.ends_with('/') || name.contains("//") {
-        return invalid("empty hierarchy level");
-    }
-    if name.chars().any(char::is_control) {
-        return invalid("control character");
-    }
-    let (first, rest) = match name.split_once('/') {
-        Some((first, rest)) => (first, Some(rest)),
-        None => (name, None),
-    };
-    if first.eq_ignore_ascii_case(INBOX) {
-        Ok(match rest {
-            Some(rest) => format!("{INBOX}/{rest}"),
-            None => INBOX.to_owned(),
-        })
-    } else {
-        Ok(name.to_owned())
-    }
-}
-
-/// Whether `name` is `parent` or below it.
-fn is_within(name: &str, parent: &str) -> bool {
-    name == parent
-        || name
-            .strip_prefix(parent)
-            .is_some_and(|rest| rest.starts_with('/'))
-}
-
 #[async_trait]
 impl Account for MemoryAccount {
     fn name(&self) -> &str {
@@ -534,7 +454,7 @@ impl Account for MemoryAccount {
     }
 
     async fn create_mailbox(&self, name: &str, special_use: Option<SpecialUse>) -> Result<()> {
-        let name = canonical(name)?;
+        let name = canonical_name(name)?;
         let mut state = lock(&self.shared.state);
         if state.names.contains_key(&name) {
             return Err(Error::new(
@@ -548,8 +468,8 @@ impl Account for MemoryAccount {
     }
 
     async fn rename_mailbox(&self, from: &str, to: &str) -> Result<()> {
-        let from = canonical(from)?;
-        let to = canonical(to)?;
+        let from = canonical_name(from)?;
+        let to = canonical_name(to)?;
         let mut state = lock(&self.shared.state);
         let from_id = state.id(&from)?;
         if state.names.contains_key(&to) {
@@ -613,7 +533,7 @@ impl Account for MemoryAccount {
     }
 
     async fn delete_mailbox(&self, name: &str) -> Result<()> {
-        let name = canonical(name)?;
+        let name = canonical_name(name)?;
         if name == INBOX {
             return Err(Error::new(ErrorKind::Invalid, "INBOX cannot be deleted"));
         }
@@ -626,7 +546,7 @@ impl Account for MemoryAccount {
     }
 
     async fn set_subscribed(&self, name: &str, subscribed: bool) -> Result<()> {
-        let name = canonical(name)?;
+        let name = canonical_name(name)?;
         let mut state = lock(&self.shared.state);
         if subscribed {
             state.subscriptions.insert(name);
@@ -642,13 +562,13 @@ impl Account for MemoryAccount {
     }
 
     async fn status(&self, name: &str) -> Result<MailboxStatus> {
-        let name = canonical(name)?;
+        let name = canonical_name(name)?;
         let state = lock(&self.shared.state);
         Ok(state.entry(&name)?.data.status())
     }
 
     async fn open(&self, name: &str) -> Result<Box<dyn Mailbox>> {
-        let canonical = canonical(name)?;
+        let canonical = canonical_name(name)?;
         let state = lock(&self.shared.state);
         let id = state.id(&canonical)?;
         let entry = &state.boxes[&id];
@@ -775,12 +695,6 @@ enum Op {
     Expunge(Vec<u32>),
 }
 
-fn sorted(mut uids: Vec<u32>) -> Vec<u32> {
-    uids.sort_unstable();
-    uids.dedup();
-    uids
-}
-
 impl MemoryMailbox {
     fn gone(&self) -> Error {
         Error::new(
@@ -840,7 +754,7 @@ fn run(
                 .expect("source in work")
                 .store(&uids, &change),
             Op::Copy(uids, target, remove) => {
-                let target_id = state.id(&canonical(&target)?)?;
+                let target_id = state.id(&canonical_name(&target)?)?;
                 let source = &work[&id];
                 let copies: Vec<StoredMessage> = uids
                     .iter()
@@ -920,12 +834,7 @@ impl Mailbox for MemoryMailbox {
     }
 
     fn watch(&self) -> Box<dyn Watcher> {
-        let mut receiver = self.notify.clone();
-        receiver.mark_unchanged();
-        Box::new(MemoryWatcher {
-            receiver,
-            closed: false,
-        })
+        ChannelWatcher::boxed(&self.notify)
     }
 
     async fn content(&self, uid: u32) -> Result<Content> {
@@ -982,26 +891,5 @@ impl Mailbox for MemoryMailbox {
             }
         }
         Ok(Committed { outcomes, modseq })
-    }
-}
-
-/// Wakes when a mailbox's sender is poked or dropped.
-#[derive(Debug)]
-struct MemoryWatcher {
-    receiver: watch::Receiver<u64>,
-    closed: bool,
-}
-
-#[async_trait]
-impl Watcher for MemoryWatcher {
-    async fn changed(&mut self) -> Result<()> {
-        if self.closed {
-            return Err(Error::new(ErrorKind::NotFound, "the mailbox was deleted"));
-        }
-        if self.receiver.changed().await.is_err() {
-            // Deleted: wake once; the next sync says NotFound.
-            self.closed = true;
-        }
-        Ok(())
     }
 }

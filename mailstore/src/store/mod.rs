@@ -34,9 +34,12 @@
 //!   [`ErrorKind`](crate::ErrorKind) set.
 
 mod content;
+pub mod maildir_store;
 pub mod memory;
+mod rules;
 mod transaction;
 mod types;
+mod watcher;
 
 use std::sync::Arc;
 

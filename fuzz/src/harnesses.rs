@@ -7,7 +7,9 @@
 //! * the smtp-proto crate's harness is [`smtp`] (`src/smtp.rs`), which
 //!   `smtp-proto/tests/fuzz_corpus.rs` includes;
 //! * the maildir crate's harness is [`maildir`] (`src/maildir.rs`), which
-//!   `maildir/tests/fuzz_corpus.rs` includes.
+//!   `maildir/tests/fuzz_corpus.rs` includes;
+//! * the mailstore crate's harness is [`mailstore`] (`src/mailstore.rs`),
+//!   which `mailstore/tests/fuzz_corpus.rs` includes.
 //!
 //! This file is the crate root rather than `lib.rs` so that the harnesses
 //! stay independent files: none has to know about the others.
@@ -20,3 +22,5 @@ pub use sasl_harness::*;
 pub mod smtp;
 
 pub mod maildir;
+
+pub mod mailstore;

@@ -2,8 +2,9 @@
 //! `smtplib.LMTP` and Postfix's `smtp-source -L`, against our
 //! `LocalDelivery` listening on 127.0.0.1, delivering into Maildirs
 //! (`<base>/<domain>/<user>/Maildir`, fsynced). Every message must arrive
-//! once, whole, in the right Maildir for every recipient and alias member;
-//! unknown users get their 550 per recipient.
+//! once, whole, in the right Maildir for every recipient and alias member,
+//! and Dovecot's IMAP server (run preauthenticated on that Maildir) must
+//! see them all; unknown users get their 550 per recipient.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -82,6 +83,47 @@ impl Server {
             .sum()
     }
 
+    /// How many messages Dovecot's IMAP server sees in the user's INBOX
+    /// (`/usr/lib/dovecot/imap` run preauthenticated on our Maildir, as
+    /// nobody, with a throwaway config).
+    fn dovecot_exists(&self, domain: &str, user: &str) -> usize {
+        let imap = tool_at("/usr/lib/dovecot/imap", "dovecot-imapd");
+        let dir = self.base.join("dovecot");
+        std::fs::create_dir_all(&dir).unwrap();
+        let conf = dir.join("dovecot.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "base_dir = {d}/run\nstate_dir = {d}/run\nlog_path = {d}/log\n\
+                 protocols =\nssl = no\nmail_uid = nobody\nmail_gid = nogroup\n\
+                 mail_location = maildir:{base}/%d/%n/Maildir\n",
+                d = dir.display(),
+                base = self.base.display()
+            ),
+        )
+        .unwrap();
+        let status = Command::new("chown")
+            .args(["-R", "nobody:nogroup"])
+            .arg(&self.base)
+            .status()
+            .unwrap();
+        assert!(status.success(), "chown");
+        let mut command = Command::new(imap);
+        command
+            .arg("-c")
+            .arg(&conf)
+            .env("USER", format!("{user}@{domain}"))
+            .env("HOME", self.base.join(domain).join(user));
+        let out = run(
+            command,
+            b"a SELECT INBOX\r\nb LOGOUT\r\n",
+            Duration::from_secs(30),
+        );
+        out.lines()
+            .find_map(|l| l.strip_prefix("* ")?.strip_suffix(" EXISTS")?.parse().ok())
+            .unwrap_or_else(|| panic!("no EXISTS from Dovecot:\n{out}"))
+    }
+
     fn messages(&self, user: &str) -> Vec<Vec<u8>> {
         self.runtime.block_on(async {
             let account = self.store.account(&User::new(user)).await.unwrap();
@@ -93,6 +135,15 @@ impl Server {
             out
         })
     }
+}
+
+/// A tool at a fixed path, or a failed test saying which package has it.
+fn tool_at(path: &str, package: &str) -> String {
+    assert!(
+        std::path::Path::new(path).is_file(),
+        "interop test needs {path} (Debian package `{package}`); scripts/test installs it"
+    );
+    path.to_owned()
 }
 
 /// Finds a tool or fails the test saying which package has it.
@@ -166,6 +217,7 @@ lmtp.quit()
     assert_eq!(server.files("example.org", "alice"), 2);
     assert_eq!(server.files("example.org", "bob"), 1);
     assert_eq!(server.files("example.org", "nobody"), 0);
+    assert_eq!(server.dovecot_exists("example.org", "alice"), 2);
 }
 
 #[test]
@@ -184,6 +236,7 @@ fn smtp_source_lmtp_1000_messages_over_5_sessions() {
         started.elapsed()
     );
     assert_eq!(server.files("example.com", "b"), MESSAGES);
+    assert_eq!(server.dovecot_exists("example.com", "b"), MESSAGES);
     let messages = server.messages("b@example.com");
     assert_eq!(messages.len(), MESSAGES, "every message stored once");
     let mut ids = std::collections::HashSet::new();

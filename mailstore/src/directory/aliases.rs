@@ -106,6 +106,13 @@ struct Aliases {
 }
 
 impl AliasFile {
+    /// Parses aliases-file text as [`open`](Self::open) would, without a
+    /// file: [`entries`](Self::entries) of it. `name` names the text in
+    /// errors.
+    pub fn parse(name: impl AsRef<Path>, text: &str) -> Result<Vec<(String, Vec<String>)>> {
+        Ok(parse_aliases(name.as_ref(), text)?.list)
+    }
+
     /// Reads and parses the aliases file at `path`. A format problem or an
     /// unsupported target is an [`ErrorKind::Invalid`](crate::ErrorKind::Invalid)
     /// error naming the file and line; a file that cannot be read is

@@ -137,6 +137,13 @@ struct Users {
 }
 
 impl PasswdFile {
+    /// Parses passwd-file text as [`open`](Self::open) would, without a
+    /// file: the users in file order (duplicates left out). `name` names
+    /// the text in errors.
+    pub fn parse(name: impl AsRef<Path>, text: &str) -> Result<Vec<User>> {
+        Ok(parse_users(name.as_ref(), text)?.list)
+    }
+
     /// Reads and parses the passwd-file at `path`. A format problem is an
     /// [`ErrorKind::Invalid`] error naming the file and line; a file that
     /// cannot be read is [`ErrorKind::Temporary`].

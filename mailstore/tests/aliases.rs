@@ -198,6 +198,18 @@ fn errors_name_file_line_and_kind() {
             ":include: targets",
         ),
         ("colon", "a: b\nno colon here\n", 2, "need name: value pair"),
+        (
+            "control",
+            "a: b\nlist: x, y\u{0}z\n",
+            2,
+            "alias list: a target has a control character",
+        ),
+        (
+            "control-cr",
+            "list: x\ry\n",
+            1,
+            "a target has a control character",
+        ),
         ("empty", "a:\n", 1, "alias a has no targets"),
         ("commas", "a: , ,\n", 1, "alias a has no targets"),
         (

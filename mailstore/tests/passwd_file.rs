@@ -278,14 +278,25 @@ fn errors_name_file_and_line() {
             "uid",
             "a@x.org:{PLAIN}a:vmail:10\n",
             1,
-            "invalid UID 'vmail'",
+            "invalid UID (not a number",
         ),
-        ("gid", "a@x.org:{PLAIN}a:10:-1\n", 1, "invalid GID '-1'"),
+        (
+            "gid",
+            "a@x.org:{PLAIN}a:10:-1\n",
+            1,
+            "invalid GID (not a number",
+        ),
+        (
+            "control",
+            "a@x.org:{PLAIN}a\nb\u{0}@x.org:{PLAIN}b\n",
+            2,
+            "the user name has a control character",
+        ),
         (
             "userdb-uid",
             "a@x.org:{PLAIN}a:::::: userdb_uid=x\n",
             1,
-            "invalid UID 'x'",
+            "invalid UID (not a number",
         ),
         (
             "percent",

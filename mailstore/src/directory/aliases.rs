@@ -264,6 +264,14 @@ fn parse_aliases(path: &Path, text: &str) -> Result<Aliases> {
             } else {
                 None
             };
+            if target.chars().any(char::is_control) {
+                return Err(invalid(
+                    "aliases file",
+                    path,
+                    line_at(offset),
+                    format!("alias {name}: a target has a control character"),
+                ));
+            }
             if let Some(kind) = kind {
                 return Err(invalid(
                     "aliases file",
@@ -283,7 +291,7 @@ fn parse_aliases(path: &Path, text: &str) -> Result<Aliases> {
             ));
         }
         let key = fold(&name);
-        if key.is_empty() || key.ends_with('@') {
+        if key.is_empty() || key.ends_with('@') || key.chars().any(char::is_control) {
             return Err(invalid(
                 "aliases file",
                 path,

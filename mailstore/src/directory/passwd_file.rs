@@ -267,6 +267,9 @@ fn parse_users(path: &Path, text: &str) -> Result<Users> {
 /// password.
 fn parse_line(line: &str) -> Result<User, String> {
     let fields: Vec<&str> = line.split(':').collect();
+    if fields[0].chars().any(char::is_control) {
+        return Err("the user name has a control character".into());
+    }
     let mut user = User::new(fields[0]);
     user.password = match fields.get(1) {
         None | Some(&"") => None,
@@ -331,7 +334,9 @@ fn parse_id(what: &str, value: &str) -> Result<u32, String> {
     match value.parse::<u32>() {
         Ok(0) => Err(format!("{what} 0 is not allowed")),
         Ok(id) if id != u32::MAX => Ok(id),
-        _ => Err(format!("invalid {what} '{value}'")),
+        // The value is not quoted: a password typed one column too far
+        // to the right must not end up in a log.
+        _ => Err(format!("invalid {what} (not a number of 1 to 4294967294)")),
     }
 }
 

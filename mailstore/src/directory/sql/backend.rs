@@ -137,6 +137,43 @@ macro_rules! bind_all {
     }};
 }
 
+/// Like `bind_all!`, but for PostgreSQL lookups: text parameters go
+/// without a declared type, so the server gives them the type their place
+/// in the query asks for, as it does for a literal that Postfix pastes in
+/// (`citext = $1` compares case-insensitively, not as `text`).
+macro_rules! bind_inferred {
+    ($sql:expr, $params:expr) => {{
+        let mut q = sqlx::query($sql);
+        for p in $params {
+            q = match p {
+                Param::Text(s) => q.bind(InferredText(s.clone())),
+                Param::Int(n) => q.bind(*n),
+                Param::Bool(b) => q.bind(*b),
+            };
+        }
+        q
+    }};
+}
+
+/// A text parameter whose PostgreSQL type the server infers (OID 0).
+#[derive(Debug)]
+struct InferredText(String);
+
+impl sqlx::Type<sqlx::Postgres> for InferredText {
+    fn type_info() -> sqlx::postgres::PgTypeInfo {
+        sqlx::postgres::PgTypeInfo::with_oid(sqlx::postgres::types::Oid(0))
+    }
+}
+
+impl sqlx::Encode<'_, sqlx::Postgres> for InferredText {
+    fn encode_by_ref(
+        &self,
+        buf: &mut sqlx::postgres::PgArgumentBuffer,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        <&str as sqlx::Encode<sqlx::Postgres>>::encode(self.0.as_str(), buf)
+    }
+}
+
 macro_rules! decode_row {
     ($row:expr, [$($ty:ty => $wrap:expr),* $(,)?]) => {{
         let row = $row;
@@ -212,7 +249,7 @@ impl Pool {
                 .iter()
                 .map(sqlite_row)
                 .collect(),
-            Pool::Postgres(pool) => bind_all!(sql, params)
+            Pool::Postgres(pool) => bind_inferred!(sql, params)
                 .fetch_all(pool)
                 .await?
                 .iter()

@@ -137,7 +137,8 @@ impl Compiled {
 ///     in Maildir++ form (`104857600S,1000C`, as extmail keeps it) gives
 ///     bytes and messages;
 ///   - `messages`: most messages, 0 for no limit;
-///   - `active` or `enabled`: [`User::enabled`] (NULL: enabled);
+///   - `active` or `enabled`: [`User::enabled`] (NULL or unreadable:
+///     disabled, so that an account is never enabled by accident);
 ///   - every other non-NULL column goes to [`User::extra`] as text
 ///     (dates and decimals, which we do not decode, are left out).
 ///
@@ -407,7 +408,9 @@ impl SqlDirectory {
                 "messages" => {
                     user.quota.messages = value.to_i64().and_then(positive);
                 }
-                "active" | "enabled" => user.enabled = value.to_bool().unwrap_or(true),
+                // A value that is NULL or cannot be read as a boolean (a
+                // PostgreSQL bit(1), say) disables: fail closed.
+                "active" | "enabled" => user.enabled = value.to_bool().unwrap_or(false),
                 _ => push_extra(&mut user, column, &value),
             }
         }

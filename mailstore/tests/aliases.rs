@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use futures_executor::block_on;
 use mailstore::ErrorKind;
@@ -12,33 +12,12 @@ use mailstore::directory::{
     AliasFile, Directory, DirectorySource, Layered, PasswdFile, Recipients, Resolution,
 };
 
-/// A scratch file, removed when dropped.
-struct Scratch(PathBuf);
+mod support;
 
-impl Scratch {
-    fn new(name: &str, contents: impl AsRef<[u8]>) -> Scratch {
-        let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("aliases-{}-{name}", std::process::id()));
-        std::fs::write(&path, contents).unwrap();
-        Scratch(path)
-    }
-
-    fn rewrite(&self, contents: &str, secs: u64) {
-        std::fs::write(&self.0, contents).unwrap();
-        let file = std::fs::File::options().write(true).open(&self.0).unwrap();
-        file.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
-            .unwrap();
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
+use support::Scratch;
 
 fn open(name: &str, contents: &str) -> (Scratch, AliasFile) {
-    let file = Scratch::new(name, contents);
+    let file = Scratch::new("aliases", name, contents);
     let aliases = AliasFile::open(&file.0).unwrap();
     (file, aliases)
 }
@@ -152,10 +131,11 @@ fn names_precedence_and_qualified_targets() {
 #[test]
 fn bare_names_limited_to_local_domains() {
     let file = Scratch::new(
+        "aliases",
         "local-domains",
         "info: alice\nsales@example.net: bob@example.net\n",
     );
-    let users = Scratch::new("local-domains-users", "x@example.org:{PLAIN}x\n");
+    let users = Scratch::new("aliases", "local-domains-users", "x@example.org:{PLAIN}x\n");
     let passwd: Arc<dyn DirectorySource> = Arc::new(PasswdFile::open(&users.0).unwrap());
     let aliases = AliasFile::open(&file.0).unwrap().with_local_domains(passwd);
     assert_eq!(
@@ -224,7 +204,7 @@ fn errors_name_file_line_and_kind() {
         ("badname", "a@: c\n", 1, "invalid alias name 'a@'"),
     ];
     for &(name, contents, line, what) in cases {
-        let file = Scratch::new(name, contents);
+        let file = Scratch::new("aliases", name, contents);
         let err = AliasFile::open(&file.0).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Invalid, "{name}: {err}");
         let prefix = format!("aliases file {}:{line}: ", file.0.display());
@@ -235,7 +215,7 @@ fn errors_name_file_line_and_kind() {
         );
         assert!(err.context().contains(what), "{name}: {}", err.context());
     }
-    let file = Scratch::new("utf8", b"a: b\nc: \xff\n");
+    let file = Scratch::new("aliases", "utf8", b"a: b\nc: \xff\n");
     let err = AliasFile::open(&file.0).unwrap_err();
     assert_eq!(
         err.context(),
@@ -252,7 +232,7 @@ fn duplicates_first_wins() {
 
 #[test]
 fn reload_when_the_file_changes() {
-    let file = Scratch::new("reload", "");
+    let file = Scratch::new("aliases", "reload", "");
     file.rewrite("a@example.org: old@example.org\n", 1_000_000);
     let aliases = AliasFile::open(&file.0)
         .unwrap()
@@ -292,12 +272,14 @@ struct Setup {
 
 fn setup() -> Setup {
     let users = Scratch::new(
+        "aliases",
         "resolve-users",
         "alice@example.org:{PLAIN}a:65534:65534::/srv/alice\n\
          bob@example.org:{PLAIN}b:65534:65534::/srv/bob\n\
          carol@example.net:{PLAIN}c:65534:65534::/srv/carol\n",
     );
     let aliases = Scratch::new(
+        "aliases",
         "resolve-aliases",
         "# bare names: every local domain\n\
          postmaster: alice@example.org\n\

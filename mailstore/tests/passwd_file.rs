@@ -10,35 +10,12 @@ use mailstore::ErrorKind;
 use mailstore::directory::{Directory, DirectorySource, PasswdFile, QuotaLimit, User};
 use sasl::{CredentialStore, PasswordHash, Scheme, Secret};
 
-/// A scratch file, removed when dropped.
-struct Scratch(PathBuf);
+mod support;
 
-impl Scratch {
-    fn new(name: &str, contents: impl AsRef<[u8]>) -> Scratch {
-        let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("passwd-file-{}-{name}", std::process::id()));
-        std::fs::write(&path, contents).unwrap();
-        Scratch(path)
-    }
-
-    /// Rewrites the file and gives it the modification time `secs` after
-    /// the epoch, so the change is seen whatever the clock's granularity.
-    fn rewrite(&self, contents: &str, secs: u64) {
-        std::fs::write(&self.0, contents).unwrap();
-        let file = std::fs::File::options().write(true).open(&self.0).unwrap();
-        file.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
-            .unwrap();
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
+use support::Scratch;
 
 fn open(name: &str, contents: &str) -> (Scratch, PasswdFile) {
-    let file = Scratch::new(name, contents);
+    let file = Scratch::new("passwd-file", name, contents);
     let users = PasswdFile::open(&file.0).unwrap();
     (file, users)
 }
@@ -51,7 +28,7 @@ fn user(source: &PasswdFile, name: &str) -> User {
 
 /// The error of opening a file with these contents.
 fn open_error(name: &str, contents: impl AsRef<[u8]>) -> (Scratch, mailstore::Error) {
-    let file = Scratch::new(name, contents);
+    let file = Scratch::new("passwd-file", name, contents);
     let err = PasswdFile::open(&file.0).unwrap_err();
     (file, err)
 }
@@ -392,6 +369,7 @@ fn domains() {
 #[test]
 fn per_domain_file() {
     let file = Scratch::new(
+        "passwd-file",
         "per-domain",
         "alice:{PLAIN}a:1:1\nbob@example.org:{PLAIN}b\ncarol@other.org:{PLAIN}c\n",
     );
@@ -416,7 +394,7 @@ fn per_domain_file() {
 
 #[test]
 fn reload_when_the_file_changes() {
-    let file = Scratch::new("reload", "");
+    let file = Scratch::new("passwd-file", "reload", "");
     file.rewrite("alice@example.org:{PLAIN}old:1:1\n", 1_000_000);
     let users = PasswdFile::open(&file.0)
         .unwrap()
@@ -458,7 +436,7 @@ fn reload_when_the_file_changes() {
 
 #[test]
 fn reload_waits_for_the_interval_unless_forced() {
-    let file = Scratch::new("interval", "");
+    let file = Scratch::new("passwd-file", "interval", "");
     file.rewrite("alice@example.org:{PLAIN}a:1:1\n", 2_000_000);
     let users = PasswdFile::open(&file.0)
         .unwrap()
@@ -475,7 +453,7 @@ fn reload_waits_for_the_interval_unless_forced() {
 
 #[test]
 fn broken_reload_is_a_temporary_error_until_fixed() {
-    let file = Scratch::new("broken", "");
+    let file = Scratch::new("passwd-file", "broken", "");
     file.rewrite("alice@example.org:{PLAIN}a:1:1\n", 3_000_000);
     let users = PasswdFile::open(&file.0)
         .unwrap()
@@ -535,6 +513,7 @@ fn sasl_verify_password() {
         .to_string();
     let bare_sha6 = sha6.strip_prefix("{SHA512-CRYPT}").unwrap();
     let file = Scratch::new(
+        "passwd-file",
         "sasl",
         format!(
             "plain@example.org:{{PLAIN}}plain pass\n\

@@ -90,7 +90,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use async_trait::async_trait;
 use tokio::sync::watch;
 
-use super::rules::{apply, canonical_name, dedup_keywords, is_within, same_keywords, sorted};
+use super::rules::{
+    apply, canonical_name, changes, dedup_keywords, is_within, same_keywords, sorted,
+};
 use super::{
     Account, AppendOptions, Changes, Committed, Content, FlagChange, Flags, INBOX, Mailbox,
     MailboxInfo, MailboxStatus, MessageMeta, MessageWriter, Operation, Outcome, QuotaUsage,
@@ -812,19 +814,7 @@ impl Mailbox for MemoryMailbox {
             return Err(self.gone());
         };
         let data = &entry.data;
-        let mut changes = Changes::default();
-        let mut old = self.view.iter().peekable();
-        for (uid, message) in &data.messages {
-            while let Some(gone) = old.next_if(|m| m.uid < *uid) {
-                changes.expunged.push(gone.uid);
-            }
-            match old.next_if(|m| m.uid == *uid) {
-                Some(seen) if seen.modseq != message.meta.modseq => changes.updated.push(*uid),
-                Some(_) => {}
-                None => changes.added.push(*uid),
-            }
-        }
-        changes.expunged.extend(old.map(|m| m.uid));
+        let mut changes = changes(&self.view, data.messages.values().map(|m| &m.meta));
         if self.status.uid_validity != data.uid_validity {
             changes.uid_validity_changed = true;
         }

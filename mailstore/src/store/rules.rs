@@ -3,7 +3,7 @@
 
 use super::INBOX;
 use super::transaction::{FlagChange, FlagOp};
-use super::types::Flags;
+use super::types::{Changes, Flags, MessageMeta};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Checks a mailbox name and gives its canonical form: not empty, no
@@ -102,4 +102,26 @@ pub(crate) fn apply(
             (change.flags, kw)
         }
     }
+}
+
+/// What changed from the view `old` to the messages `new` (both ascending
+/// by UID): UIDs gone, UIDs new, and UIDs whose MODSEQ moved.
+pub(crate) fn changes<'a>(
+    old: &[MessageMeta],
+    new: impl IntoIterator<Item = &'a MessageMeta>,
+) -> Changes {
+    let mut changes = Changes::default();
+    let mut old = old.iter().peekable();
+    for meta in new {
+        while let Some(gone) = old.next_if(|m| m.uid < meta.uid) {
+            changes.expunged.push(gone.uid);
+        }
+        match old.next_if(|m| m.uid == meta.uid) {
+            Some(seen) if seen.modseq != meta.modseq => changes.updated.push(meta.uid),
+            Some(_) => {}
+            None => changes.added.push(meta.uid),
+        }
+    }
+    changes.expunged.extend(old.map(|m| m.uid));
+    changes
 }

@@ -480,22 +480,39 @@ impl SqlDirectory {
         Self::commit(tx, &context).await
     }
 
-    /// The mailboxes, of one domain or of all, in order.
-    pub async fn list_users(&self, domain: Option<&str>) -> Result<Vec<MailboxEntry>> {
-        let columns = "SELECT username, name, maildir, quota, active FROM mailbox";
-        let rows = match domain {
+    /// The rows of `select`, of one domain or of all, ordered by `key`.
+    async fn rows_of_domain(
+        &self,
+        select: &str,
+        key: &str,
+        domain: Option<&str>,
+        what: &str,
+    ) -> Result<Vec<Row>> {
+        match domain {
             Some(domain) => {
                 let domain = check_domain(domain)?;
-                let sql = self.sql(&format!("{columns} WHERE domain = ? ORDER BY username"));
+                let sql = self.sql(&format!("{select} WHERE domain = ? ORDER BY {key}"));
                 self.pool.fetch(&sql, &[domain.into()]).await
             }
             None => {
                 self.pool
-                    .fetch(&format!("{columns} ORDER BY username"), &[])
+                    .fetch(&format!("{select} ORDER BY {key}"), &[])
                     .await
             }
         }
-        .map_err(db("listing users"))?;
+        .map_err(db(what))
+    }
+
+    /// The mailboxes, of one domain or of all, in order.
+    pub async fn list_users(&self, domain: Option<&str>) -> Result<Vec<MailboxEntry>> {
+        let rows = self
+            .rows_of_domain(
+                "SELECT username, name, maildir, quota, active FROM mailbox",
+                "username",
+                domain,
+                "listing users",
+            )
+            .await?;
         Ok(rows
             .iter()
             .map(|row| MailboxEntry {
@@ -610,20 +627,14 @@ impl SqlDirectory {
     /// The aliases, of one domain or of all, in order; a mailbox's alias
     /// is listed only when it does more than deliver to the mailbox.
     pub async fn list_aliases(&self, domain: Option<&str>) -> Result<Vec<AliasEntry>> {
-        let columns = "SELECT address, goto, active FROM alias";
-        let rows = match domain {
-            Some(domain) => {
-                let domain = check_domain(domain)?;
-                let sql = self.sql(&format!("{columns} WHERE domain = ? ORDER BY address"));
-                self.pool.fetch(&sql, &[domain.into()]).await
-            }
-            None => {
-                self.pool
-                    .fetch(&format!("{columns} ORDER BY address"), &[])
-                    .await
-            }
-        }
-        .map_err(db("listing aliases"))?;
+        let rows = self
+            .rows_of_domain(
+                "SELECT address, goto, active FROM alias",
+                "address",
+                domain,
+                "listing aliases",
+            )
+            .await?;
         Ok(rows
             .iter()
             .filter_map(|row| {

@@ -16,7 +16,7 @@ use super::account::{cache_of, unpack_staged};
 use super::cache::{Record, ensure_keywords, info_of, to_file_flags};
 use super::{BoxState, Shared, canonical, lock, map_err};
 use crate::error::{Error, ErrorKind, Result};
-use crate::store::rules::{apply, dedup_keywords, same_keywords, sorted};
+use crate::store::rules::{apply, changes, dedup_keywords, same_keywords, sorted};
 use crate::store::watcher::ChannelWatcher;
 use crate::store::{
     Changes, Committed, Content, FlagChange, FlagOp, Flags, Mailbox, MailboxStatus, MessageMeta,
@@ -503,25 +503,16 @@ impl Mailbox for MaildirMailbox {
         let cache = cache_of(&shared, state)?;
         let moved = cache.refresh()?;
         let status = cache.status();
-        let mut changes = Changes::default();
-        if status.uid_validity != self.status.uid_validity {
-            changes.uid_validity_changed = true;
-            changes.expunged = self.view.iter().map(|m| m.uid).collect();
-            changes.added = cache.metas.keys().copied().collect();
-        } else {
-            let mut old = self.view.iter().peekable();
-            for (uid, meta) in &cache.metas {
-                while let Some(gone) = old.next_if(|m| m.uid < *uid) {
-                    changes.expunged.push(gone.uid);
-                }
-                match old.next_if(|m| m.uid == *uid) {
-                    Some(seen) if seen.modseq != meta.modseq => changes.updated.push(*uid),
-                    Some(_) => {}
-                    None => changes.added.push(*uid),
-                }
+        let changes = if status.uid_validity != self.status.uid_validity {
+            Changes {
+                uid_validity_changed: true,
+                expunged: self.view.iter().map(|m| m.uid).collect(),
+                added: cache.metas.keys().copied().collect(),
+                ..Changes::default()
             }
-            changes.expunged.extend(old.map(|m| m.uid));
-        }
+        } else {
+            changes(&self.view, cache.metas.values())
+        };
         self.view = cache.view();
         self.status = status;
         if moved {

@@ -306,7 +306,7 @@ fn mutt_copy(home: &Path, src: &Path, pattern: &str, dest: &Path, mbox_type: &st
     }
     let (home_s, src_s, dest_s) = (home.display(), src.display(), dest.display());
     let settings = format!(
-        "set folder={home_s} spoolfile={src_s} record=/dev/null confirmappend=no \
+        "set hostname=mailwright.test folder={home_s} spoolfile={src_s} record=/dev/null confirmappend=no \
          confirmcreate=no quit=yes move=no mark_old=no wait_key=no mbox_type={mbox_type}"
     );
     let keys =

@@ -18,6 +18,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod blocking;
 pub mod delivery;
 pub mod directory;
 pub mod error;

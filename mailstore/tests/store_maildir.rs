@@ -356,6 +356,26 @@ fn modseqs_survive_a_restart() {
             4
         );
     });
+
+    // The MODSEQ file is lost: the next process cannot know the MODSEQs a
+    // client may remember, so it counts on from above all of them.
+    fs::remove_file(root.join("mailwright-modseq")).unwrap();
+    block_on(async {
+        let store = MaildirStore::new(dir.path());
+        let account = store.account(&user).await.unwrap();
+        let inbox = account.open("INBOX").await.unwrap();
+        let status = inbox.status();
+        assert_eq!(status.uid_validity, validity);
+        assert!(status.highest_modseq > highest + 1_000_000, "{status:?}");
+        let uids: Vec<u32> = inbox.messages().iter().map(|m| m.uid).collect();
+        assert_eq!(uids, [1, 2, 4]);
+        assert!(
+            inbox
+                .messages()
+                .iter()
+                .all(|m| m.modseq > highest + 1_000_000)
+        );
+    });
 }
 
 #[test]
@@ -554,5 +574,80 @@ fn recreated_mailbox_gets_a_higher_uid_validity_within_a_second() {
             account.delete_mailbox("X").await.unwrap();
         }
         assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
+    });
+}
+
+#[test]
+fn watchers_wake_on_other_processes_changes() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let dir = TempDir::new("watch-external");
+        let store = MaildirStore::new(dir.path()).with_poll_interval(Duration::from_millis(40));
+        let account = store
+            .account(&User::new("alice@example.org"))
+            .await
+            .unwrap();
+        let root = dir.path().join("example.org/alice/Maildir");
+        let md = maildir::delivery::Maildir::open(&root).unwrap();
+        let mut inbox = account.open("INBOX").await.unwrap();
+        let quiet = Duration::from_millis(400);
+        let woken = Duration::from_secs(5);
+
+        // Quiet for longer than a coarse clock tick: nothing to wake for.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        inbox.sync().await.unwrap();
+        let mut watcher = inbox.watch();
+        assert!(
+            tokio::time::timeout(quiet, watcher.changed())
+                .await
+                .is_err(),
+            "woke with nothing changed"
+        );
+
+        // An MDA delivers: no in-process signal, only the disk changes.
+        md.deliver(b"Subject: from outside\n\nhi\n").unwrap();
+        tokio::time::timeout(woken, watcher.changed())
+            .await
+            .expect("a delivery by another process wakes the watcher")
+            .unwrap();
+        assert_eq!(inbox.sync().await.unwrap().added, vec![1]);
+
+        // A change made between a session's sync and its watch() is not
+        // lost: the watcher compares with what that sync saw.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        inbox.sync().await.unwrap();
+        let cur = root.join("cur");
+        let name = files(&cur).pop().unwrap();
+        fs::rename(cur.join(&name), cur.join(format!("{name}S"))).unwrap();
+        let mut watcher = inbox.watch();
+        tokio::time::timeout(woken, watcher.changed())
+            .await
+            .expect("a rename before watch() wakes the watcher")
+            .unwrap();
+        // Directory times are trusted only a second after a scan.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        assert_eq!(inbox.sync().await.unwrap().updated, vec![1]);
+
+        // Once seen, quiet again.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        inbox.sync().await.unwrap();
+        let mut watcher = inbox.watch();
+        assert!(
+            tokio::time::timeout(quiet, watcher.changed())
+                .await
+                .is_err(),
+            "woke again with nothing changed"
+        );
+
+        // So does an unlink by another process.
+        fs::remove_file(cur.join(format!("{name}S"))).unwrap();
+        tokio::time::timeout(woken, watcher.changed())
+            .await
+            .expect("an unlink by another process wakes the watcher")
+            .unwrap();
+        assert_eq!(inbox.sync().await.unwrap().expunged, vec![1]);
     });
 }

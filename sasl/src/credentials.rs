@@ -32,6 +32,62 @@ pub enum Requirement {
 #[error("credential store error: {0}")]
 pub struct StoreError(pub String);
 
+/// Whether `password` matches `stored`, the password a store keeps for a
+/// user (`None`: no such user). This is what
+/// [`CredentialStore::verify_password`] does by default. It costs what the
+/// scheme costs (an Argon2 or bcrypt hash takes tens of milliseconds), also
+/// for an unknown user, who is checked against a decoy of the scheme seen
+/// most, so that timing does not tell which users exist: async stores run
+/// it on a blocking thread.
+///
+/// ```
+/// use sasl::{PasswordHash, Secret, verify_stored};
+/// let stored: PasswordHash = "{PLAIN}secret".parse().unwrap();
+/// assert!(verify_stored(Some(&stored), &Secret::from("secret")));
+/// assert!(!verify_stored(Some(&stored), &Secret::from("guess")));
+/// assert!(!verify_stored(None, &Secret::from("secret")));
+/// ```
+pub fn verify_stored(stored: Option<&PasswordHash>, password: &Secret) -> bool {
+    match stored {
+        Some(hash) => {
+            decoy::note_scheme(hash.scheme());
+            hash.verify(password.as_bytes())
+        }
+        None => {
+            decoy::verify_like_a_real_user(password.as_bytes());
+            false
+        }
+    }
+}
+
+/// The SCRAM credentials of `user` for `hash` from `stored`, the password a
+/// store keeps (`None`: no such user): its stored keys, or keys derived
+/// from a plaintext (with a stable per-user salt). This is what
+/// [`CredentialStore::scram_credentials`] does by default; like
+/// [`verify_stored`] it costs a key derivation, also for an unknown user.
+pub fn scram_from_stored(
+    stored: Option<&PasswordHash>,
+    user: &str,
+    hash: ScramHash,
+) -> Option<ScramCredentials> {
+    let Some(stored) = stored else {
+        decoy::derive_like_a_real_user(hash, user);
+        return None;
+    };
+    decoy::note_scheme(stored.scheme());
+    match stored.plaintext() {
+        // A stable per-user salt: a client must not learn from changing
+        // salts which users are stored in plaintext.
+        Some(plain) => Some(ScramCredentials::derive(
+            hash,
+            plain.as_bytes(),
+            &per_user_salt(hash, user),
+            DEFAULT_SCRAM_ITERATIONS,
+        )),
+        None => stored.scram_credentials(hash),
+    }
+}
+
 /// A store of users and their credentials.
 ///
 /// Implement [`password`](CredentialStore::password) and every password-based
@@ -50,16 +106,7 @@ pub trait CredentialStore: Send + Sync {
 
     /// Whether `password` is `user`'s password.
     async fn verify_password(&self, user: &str, password: &Secret) -> Result<bool, StoreError> {
-        Ok(match self.password(user).await? {
-            Some(hash) => {
-                decoy::note_scheme(hash.scheme());
-                hash.verify(password.as_bytes())
-            }
-            None => {
-                decoy::verify_like_a_real_user(password.as_bytes());
-                false
-            }
-        })
+        Ok(verify_stored(self.password(user).await?.as_ref(), password))
     }
 
     /// The plaintext password of `user`, if the store keeps one.
@@ -74,22 +121,11 @@ pub trait CredentialStore: Send + Sync {
         user: &str,
         hash: ScramHash,
     ) -> Result<Option<ScramCredentials>, StoreError> {
-        let Some(stored) = self.password(user).await? else {
-            decoy::derive_like_a_real_user(hash, user);
-            return Ok(None);
-        };
-        decoy::note_scheme(stored.scheme());
-        Ok(match stored.plaintext() {
-            // A stable per-user salt: a client must not learn from changing
-            // salts which users are stored in plaintext.
-            Some(plain) => Some(ScramCredentials::derive(
-                hash,
-                plain.as_bytes(),
-                &per_user_salt(hash, user),
-                DEFAULT_SCRAM_ITERATIONS,
-            )),
-            None => stored.scram_credentials(hash),
-        })
+        Ok(scram_from_stored(
+            self.password(user).await?.as_ref(),
+            user,
+            hash,
+        ))
     }
 
     /// Validates an OAuth 2.0 bearer token and returns the user it belongs to.

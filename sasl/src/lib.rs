@@ -61,7 +61,8 @@ pub mod server;
 
 pub use client::{ClientConfig, ClientSession};
 pub use credentials::{
-    Answer, CredentialRequest, CredentialStore, Requirement, StoreError, answer,
+    Answer, CredentialRequest, CredentialStore, Requirement, StoreError, answer, scram_from_stored,
+    verify_stored,
 };
 pub use error::{AuthError, ClientError};
 pub use identity::Identity;

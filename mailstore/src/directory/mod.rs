@@ -50,6 +50,7 @@ pub use resolve::{LocalRecipient, Recipients, Resolution, ResolveOptions};
 pub use sql::{AliasEntry, DomainEntry, MailboxEntry, SqlDirectory, SqlQueries};
 pub use user::{QuotaLimit, User};
 
+use crate::blocking::blocking;
 use crate::error::Result;
 
 /// The primitive lookups of a directory backend. Keys arrive case-folded
@@ -152,6 +153,28 @@ impl sasl::CredentialStore for Directory {
             Ok(found) => Ok(found.filter(|u| u.enabled).and_then(|u| u.password)),
             Err(e) => Err(sasl::StoreError(e.to_string())),
         }
+    }
+
+    // The hash checks cost tens of milliseconds for Argon2 or bcrypt: off
+    // the executor, so other connections are not held up.
+    async fn verify_password(
+        &self,
+        user: &str,
+        password: &sasl::Secret,
+    ) -> Result<bool, sasl::StoreError> {
+        let stored = self.password(user).await?;
+        Ok(blocking(|| sasl::verify_stored(stored.as_ref(), password)))
+    }
+
+    async fn scram_credentials(
+        &self,
+        user: &str,
+        hash: sasl::ScramHash,
+    ) -> Result<Option<sasl::ScramCredentials>, sasl::StoreError> {
+        let stored = self.password(user).await?;
+        Ok(blocking(|| {
+            sasl::scram_from_stored(stored.as_ref(), user, hash)
+        }))
     }
 }
 

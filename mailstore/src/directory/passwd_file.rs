@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use sasl::{PasswordHash, Scheme};
 
 use super::{DirectorySource, QuotaLimit, User, fold};
+use crate::blocking::blocking;
 use crate::error::{Error, ErrorKind, Result};
 
 /// How often a file is checked for changes unless told otherwise.
@@ -532,7 +533,7 @@ impl<T> Watched<T> {
                 return state.result();
             }
         }
-        self.check(parse, false).map(|(data, _)| data)
+        blocking(|| self.check(parse, false)).map(|(data, _)| data)
     }
 
     /// Checks the file (now if `force`, else if the interval has passed)

@@ -28,7 +28,9 @@
 //!
 //! The suite only uses the traits (`dyn Store`, `dyn Account`,
 //! `dyn Mailbox`), never a backend's own types. Each case runs on a
-//! current-thread tokio runtime with a time limit, so nothing can hang.
+//! multi-threaded tokio runtime, as in a server (so a backend's blocking
+//! work goes through `block_in_place`), with a time limit, so nothing can
+//! hang.
 //! Backend-specific rules (message size limits, what a new store's
 //! numbers start at) belong in the backend's own test file.
 #![allow(dead_code)]
@@ -62,7 +64,8 @@ where
     C: FnOnce(Arc<dyn Store>) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_time()
         .build()
         .expect("tokio runtime");

@@ -27,6 +27,7 @@ use sasl::{PasswordHash, Scheme};
 
 use super::SqlDirectory;
 use super::backend::{Param, Row, Tx, markers};
+use crate::blocking::blocking;
 use crate::directory::fold;
 use crate::error::{Error, ErrorKind, Result};
 
@@ -173,8 +174,10 @@ fn flag(row: &Row, column: &str) -> bool {
         .unwrap_or(true)
 }
 
+/// Hashes on a thread that may block: a strong scheme takes tens of
+/// milliseconds.
 fn hash(password: &str, scheme: Scheme) -> Result<String> {
-    PasswordHash::generate(scheme, password.as_bytes())
+    blocking(|| PasswordHash::generate(scheme, password.as_bytes()))
         .map(|h| h.to_string())
         .map_err(|e| invalid(format!("cannot hash the password: {e}")))
 }

@@ -16,8 +16,10 @@ use ::maildir::uidlist::{UIDLIST_FILE, UidList};
 use async_trait::async_trait;
 
 use super::cache::{Cache, ensure_keywords, to_file_flags, write_records};
+use super::disk_watcher::footprint;
 use super::mailbox::MaildirMailbox;
 use super::{BoxState, MaildirAccount, Shared, canonical, folder_path, lock, map_err, not_found};
+use crate::blocking::blocking;
 use crate::error::{Error, ErrorKind, Result};
 use crate::store::rules::{dedup_keywords, is_within};
 use crate::store::{
@@ -128,225 +130,248 @@ impl Account for MaildirAccount {
     }
 
     async fn mailboxes(&self) -> Result<Vec<MailboxInfo>> {
-        let shared = &self.shared;
-        let _inner = lock(&shared.inner);
-        let list = shared
-            .mpp
-            .list()
-            .map_err(|e| map_err("listing mailboxes", e))?;
-        let uses = shared.special_uses()?;
-        let subscribed: BTreeSet<String> = shared
-            .mpp
-            .subscriptions()
-            .map_err(|e| map_err("reading subscriptions", e))?
-            .into_iter()
-            .collect();
-        Ok(list
-            .into_iter()
-            .map(|f| MailboxInfo {
-                special_use: if f.exists {
-                    uses.get(&f.name).copied()
-                } else {
-                    None
-                },
-                subscribed: subscribed.contains(&f.name),
-                has_children: f.has_children,
-                exists: f.exists,
-                name: f.name,
-            })
-            .collect())
+        blocking(|| {
+            let shared = &self.shared;
+            let _inner = lock(&shared.inner);
+            let list = shared
+                .mpp
+                .list()
+                .map_err(|e| map_err("listing mailboxes", e))?;
+            let uses = shared.special_uses()?;
+            let subscribed: BTreeSet<String> = shared
+                .mpp
+                .subscriptions()
+                .map_err(|e| map_err("reading subscriptions", e))?
+                .into_iter()
+                .collect();
+            Ok(list
+                .into_iter()
+                .map(|f| MailboxInfo {
+                    special_use: if f.exists {
+                        uses.get(&f.name).copied()
+                    } else {
+                        None
+                    },
+                    subscribed: subscribed.contains(&f.name),
+                    has_children: f.has_children,
+                    exists: f.exists,
+                    name: f.name,
+                })
+                .collect())
+        })
     }
 
     async fn create_mailbox(&self, name: &str, special_use: Option<SpecialUse>) -> Result<()> {
-        let name = canonical(name)?;
-        let shared = &self.shared;
-        let exists = || Error::new(ErrorKind::AlreadyExists, format!("mailbox {name:?} exists"));
-        if name == INBOX {
-            return Err(exists());
-        }
-        let mut inner = lock(&shared.inner);
-        let path = folder_path(shared, &name)?;
-        if path.exists() {
-            return Err(exists());
-        }
-        shared
-            .mpp
-            .create(&name)
-            .map_err(|e| map_err(format!("creating {name:?}"), e))?;
-        inner.forget(&name);
-        shared.new_uidlist(&path)?;
-        shared.update_special_uses(|uses| match special_use {
-            Some(u) => uses.insert(name.clone(), u) != Some(u),
-            None => uses.remove(&name).is_some(),
+        blocking(|| {
+            let name = canonical(name)?;
+            let shared = &self.shared;
+            let exists =
+                || Error::new(ErrorKind::AlreadyExists, format!("mailbox {name:?} exists"));
+            if name == INBOX {
+                return Err(exists());
+            }
+            let mut inner = lock(&shared.inner);
+            let path = folder_path(shared, &name)?;
+            if path.exists() {
+                return Err(exists());
+            }
+            shared
+                .mpp
+                .create(&name)
+                .map_err(|e| map_err(format!("creating {name:?}"), e))?;
+            inner.forget(&name);
+            shared.new_uidlist(&path)?;
+            shared.update_special_uses(|uses| match special_use {
+                Some(u) => uses.insert(name.clone(), u) != Some(u),
+                None => uses.remove(&name).is_some(),
+            })
         })
     }
 
     async fn rename_mailbox(&self, from: &str, to: &str) -> Result<()> {
-        let from = canonical(from)?;
-        let to = canonical(to)?;
-        let shared = &self.shared;
-        {
-            let _inner = lock(&shared.inner);
-            if !folder_path(shared, &from)?.join("cur").is_dir() {
-                return Err(not_found(&from));
+        blocking(|| {
+            let from = canonical(from)?;
+            let to = canonical(to)?;
+            let shared = &self.shared;
+            {
+                let _inner = lock(&shared.inner);
+                if !folder_path(shared, &from)?.join("cur").is_dir() {
+                    return Err(not_found(&from));
+                }
+                if to == INBOX || folder_path(shared, &to)?.exists() {
+                    return Err(Error::new(
+                        ErrorKind::AlreadyExists,
+                        format!("mailbox {to:?} exists"),
+                    ));
+                }
             }
-            if to == INBOX || folder_path(shared, &to)?.exists() {
+            if from == INBOX {
+                return self.rename_inbox(&to);
+            }
+            if is_within(&to, &from) {
                 return Err(Error::new(
-                    ErrorKind::AlreadyExists,
-                    format!("mailbox {to:?} exists"),
+                    ErrorKind::Invalid,
+                    format!("cannot rename {from:?} into its own child {to:?}"),
                 ));
             }
-        }
-        if from == INBOX {
-            return self.rename_inbox(&to);
-        }
-        if is_within(&to, &from) {
-            return Err(Error::new(
-                ErrorKind::Invalid,
-                format!("cannot rename {from:?} into its own child {to:?}"),
-            ));
-        }
-        let mut inner = lock(&shared.inner);
-        shared
-            .mpp
-            .rename(&from, &to)
-            .map_err(|e| map_err(format!("renaming {from:?} to {to:?}"), e))?;
-        let moves: Vec<(String, u64)> = inner
-            .names
-            .iter()
-            .filter(|(name, _)| is_within(name, &from))
-            .map(|(name, id)| (name.clone(), *id))
-            .collect();
-        for (old, id) in moves {
-            let new = format!("{to}{}", &old[from.len()..]);
-            inner.names.remove(&old);
-            inner.forget(&new);
-            let path = folder_path(shared, &new)?;
-            if let Some(state) = inner.boxes.get_mut(&id) {
-                state.path = path;
-                state.cache = None;
-            }
-            inner.names.insert(new, id);
-        }
-        shared.update_special_uses(|uses| {
-            let moved: Vec<(String, SpecialUse)> = uses
+            let mut inner = lock(&shared.inner);
+            shared
+                .mpp
+                .rename(&from, &to)
+                .map_err(|e| map_err(format!("renaming {from:?} to {to:?}"), e))?;
+            let moves: Vec<(String, u64)> = inner
+                .names
                 .iter()
                 .filter(|(name, _)| is_within(name, &from))
-                .map(|(name, u)| (name.clone(), *u))
+                .map(|(name, id)| (name.clone(), *id))
                 .collect();
-            for (old, u) in &moved {
-                uses.remove(old);
-                uses.insert(format!("{to}{}", &old[from.len()..]), *u);
+            for (old, id) in moves {
+                let new = format!("{to}{}", &old[from.len()..]);
+                inner.names.remove(&old);
+                inner.forget(&new);
+                let path = folder_path(shared, &new)?;
+                if let Some(state) = inner.boxes.get_mut(&id) {
+                    state.path = path;
+                    state.cache = None;
+                }
+                inner.names.insert(new, id);
             }
-            !moved.is_empty()
+            shared.update_special_uses(|uses| {
+                let moved: Vec<(String, SpecialUse)> = uses
+                    .iter()
+                    .filter(|(name, _)| is_within(name, &from))
+                    .map(|(name, u)| (name.clone(), *u))
+                    .collect();
+                for (old, u) in &moved {
+                    uses.remove(old);
+                    uses.insert(format!("{to}{}", &old[from.len()..]), *u);
+                }
+                !moved.is_empty()
+            })
         })
     }
 
     async fn delete_mailbox(&self, name: &str) -> Result<()> {
-        let name = canonical(name)?;
-        if name == INBOX {
-            return Err(Error::new(ErrorKind::Invalid, "INBOX cannot be deleted"));
-        }
-        let shared = &self.shared;
-        let mut inner = lock(&shared.inner);
-        let path = folder_path(shared, &name)?;
-        if !path.join("cur").is_dir() {
-            return Err(not_found(&name));
-        }
-        let (bytes, count) = folder_usage(&path);
-        shared
-            .mpp
-            .delete(&name)
-            .map_err(|e| map_err(format!("deleting {name:?}"), e))?;
-        // Gone whatever happens here; recalculation corrects a lost delta.
-        let _ = shared.quota_file().add(-bytes, -count);
-        inner.forget(&name);
-        shared.update_special_uses(|uses| uses.remove(&name).is_some())
+        blocking(|| {
+            let name = canonical(name)?;
+            if name == INBOX {
+                return Err(Error::new(ErrorKind::Invalid, "INBOX cannot be deleted"));
+            }
+            let shared = &self.shared;
+            let mut inner = lock(&shared.inner);
+            let path = folder_path(shared, &name)?;
+            if !path.join("cur").is_dir() {
+                return Err(not_found(&name));
+            }
+            let (bytes, count) = folder_usage(&path);
+            shared
+                .mpp
+                .delete(&name)
+                .map_err(|e| map_err(format!("deleting {name:?}"), e))?;
+            // Gone whatever happens here; recalculation corrects a lost delta.
+            let _ = shared.quota_file().add(-bytes, -count);
+            inner.forget(&name);
+            shared.update_special_uses(|uses| uses.remove(&name).is_some())
+        })
     }
 
     async fn set_subscribed(&self, name: &str, subscribed: bool) -> Result<()> {
-        let name = canonical(name)?;
-        let mpp = &self.shared.mpp;
-        let done = if subscribed {
-            mpp.subscribe(&name)
-        } else {
-            mpp.unsubscribe(&name)
-        };
-        done.map_err(|e| map_err("writing subscriptions", e))
+        blocking(|| {
+            let name = canonical(name)?;
+            let mpp = &self.shared.mpp;
+            let done = if subscribed {
+                mpp.subscribe(&name)
+            } else {
+                mpp.unsubscribe(&name)
+            };
+            done.map_err(|e| map_err("writing subscriptions", e))
+        })
     }
 
     async fn subscriptions(&self) -> Result<Vec<String>> {
-        let names: BTreeSet<String> = self
-            .shared
-            .mpp
-            .subscriptions()
-            .map_err(|e| map_err("reading subscriptions", e))?
-            .into_iter()
-            .collect();
-        Ok(names.into_iter().collect())
+        blocking(|| {
+            let names: BTreeSet<String> = self
+                .shared
+                .mpp
+                .subscriptions()
+                .map_err(|e| map_err("reading subscriptions", e))?
+                .into_iter()
+                .collect();
+            Ok(names.into_iter().collect())
+        })
     }
 
     async fn status(&self, name: &str) -> Result<MailboxStatus> {
-        let name = canonical(name)?;
-        let shared = &self.shared;
-        let mut inner = lock(&shared.inner);
-        let id = inner.entry(shared, &name)?;
-        let state = inner.boxes.get_mut(&id).expect("entry made");
-        let cache = cache_of(shared, state)?;
-        let moved = cache.refresh()?;
-        let status = cache.status();
-        if moved {
-            state.poke();
-        }
-        Ok(status)
+        blocking(|| {
+            let name = canonical(name)?;
+            let shared = &self.shared;
+            let mut inner = lock(&shared.inner);
+            let id = inner.entry(shared, &name)?;
+            let state = inner.boxes.get_mut(&id).expect("entry made");
+            let cache = cache_of(shared, state)?;
+            let moved = cache.refresh()?;
+            let status = cache.status();
+            if moved {
+                state.poke();
+            }
+            Ok(status)
+        })
     }
 
     async fn open(&self, name: &str) -> Result<Box<dyn Mailbox>> {
-        let name = canonical(name)?;
-        let shared = &self.shared;
-        let mut inner = lock(&shared.inner);
-        let id = inner.entry(shared, &name)?;
-        let state = inner.boxes.get_mut(&id).expect("entry made");
-        let cache = cache_of(shared, state)?;
-        let moved = cache.refresh()?;
-        let (view, status) = (cache.view(), cache.status());
-        if moved {
-            state.poke();
-        }
-        let mut notify = state.notify.subscribe();
-        notify.mark_unchanged();
-        Ok(Box::new(MaildirMailbox {
-            shared: self.shared.clone(),
-            id,
-            name,
-            view,
-            status,
-            notify,
-        }))
+        blocking(|| -> Result<Box<dyn Mailbox>> {
+            let name = canonical(name)?;
+            let shared = &self.shared;
+            let mut inner = lock(&shared.inner);
+            let id = inner.entry(shared, &name)?;
+            let state = inner.boxes.get_mut(&id).expect("entry made");
+            let footprint = footprint(&state.path);
+            let cache = cache_of(shared, state)?;
+            let moved = cache.refresh()?;
+            let (view, status) = (cache.view(), cache.status());
+            if moved {
+                state.poke();
+            }
+            let mut notify = state.notify.subscribe();
+            notify.mark_unchanged();
+            Ok(Box::new(MaildirMailbox {
+                shared: self.shared.clone(),
+                id,
+                name,
+                view,
+                status,
+                notify,
+                footprint,
+            }))
+        })
     }
 
     async fn begin_append(&self) -> Result<Box<dyn MessageWriter>> {
-        let shared = &self.shared;
-        let room = match shared.limit().bytes {
-            Some(max) if max > 0 => Some(max.saturating_sub(shared.usage()?.0)),
-            _ => None,
-        };
-        let file = StagedFile::create_in(&shared.root().join("tmp"))
-            .map_err(|e| map_err("staging a message", e))?;
-        Ok(Box::new(MaildirWriter {
-            shared: self.shared.clone(),
-            file: Some(file),
-            room,
-            failed: None,
-        }))
+        blocking(|| -> Result<Box<dyn MessageWriter>> {
+            let shared = &self.shared;
+            let room = match shared.limit().bytes {
+                Some(max) if max > 0 => Some(max.saturating_sub(shared.usage()?.0)),
+                _ => None,
+            };
+            let file = StagedFile::create_in(&shared.root().join("tmp"))
+                .map_err(|e| map_err("staging a message", e))?;
+            Ok(Box::new(MaildirWriter {
+                shared: self.shared.clone(),
+                file: Some(file),
+                room,
+                failed: None,
+            }))
+        })
     }
 
     async fn quota(&self) -> Result<QuotaUsage> {
-        let (bytes, messages) = self.shared.usage()?;
-        Ok(QuotaUsage {
-            bytes,
-            messages,
-            limit: self.shared.limit(),
+        blocking(|| {
+            let (bytes, messages) = self.shared.usage()?;
+            Ok(QuotaUsage {
+                bytes,
+                messages,
+                limit: self.shared.limit(),
+            })
         })
     }
 
@@ -356,41 +381,43 @@ impl Account for MaildirAccount {
         message: Box<dyn StagedMessage>,
         options: AppendOptions,
     ) -> Result<()> {
-        let shared = &self.shared;
-        let mut file = unpack_staged(shared, message)?;
-        let name = canonical(mailbox)?;
-        let inner = lock(&shared.inner);
-        let path = folder_path(shared, &name)?;
-        if !path.join("cur").is_dir() {
-            return Err(not_found(&name));
-        }
-        shared.check_quota(i64::try_from(file.size()).unwrap_or(i64::MAX), 1)?;
-        if let Some(date) = options.internal_date {
-            file.set_modified(date)
-                .map_err(|e| map_err("setting the internal date", e))?;
-        }
-        let flags = if options.flags.is_empty() && options.keywords.is_empty() {
-            None
-        } else {
-            let mut keywords = Vec::new();
-            dedup_keywords(&mut keywords, &options.keywords);
-            let table = ensure_keywords(&path, &keywords)?;
-            Some(to_file_flags(
-                options.flags,
-                &keywords,
-                &table,
-                &MFlags::new(),
-            ))
-        };
-        let maildir = Maildir::open(&path)
-            .map_err(|e| map_err(format!("opening {name:?}"), e))?
-            .with_quota(shared.quota_file());
-        file.deliver_into(&maildir, flags.as_ref())
-            .map_err(|e| map_err(format!("delivering to {name:?}"), e))?;
-        if let Some(state) = inner.names.get(&name).and_then(|id| inner.boxes.get(id)) {
-            state.poke();
-        }
-        Ok(())
+        blocking(|| {
+            let shared = &self.shared;
+            let mut file = unpack_staged(shared, message)?;
+            let name = canonical(mailbox)?;
+            let inner = lock(&shared.inner);
+            let path = folder_path(shared, &name)?;
+            if !path.join("cur").is_dir() {
+                return Err(not_found(&name));
+            }
+            shared.check_quota(i64::try_from(file.size()).unwrap_or(i64::MAX), 1)?;
+            if let Some(date) = options.internal_date {
+                file.set_modified(date)
+                    .map_err(|e| map_err("setting the internal date", e))?;
+            }
+            let flags = if options.flags.is_empty() && options.keywords.is_empty() {
+                None
+            } else {
+                let mut keywords = Vec::new();
+                dedup_keywords(&mut keywords, &options.keywords);
+                let table = ensure_keywords(&path, &keywords)?;
+                Some(to_file_flags(
+                    options.flags,
+                    &keywords,
+                    &table,
+                    &MFlags::new(),
+                ))
+            };
+            let maildir = Maildir::open(&path)
+                .map_err(|e| map_err(format!("opening {name:?}"), e))?
+                .with_quota(shared.quota_file());
+            file.deliver_into(&maildir, flags.as_ref())
+                .map_err(|e| map_err(format!("delivering to {name:?}"), e))?;
+            if let Some(state) = inner.names.get(&name).and_then(|id| inner.boxes.get(id)) {
+                state.poke();
+            }
+            Ok(())
+        })
     }
 }
 
@@ -435,49 +462,53 @@ impl MaildirWriter {
 #[async_trait]
 impl MessageWriter for MaildirWriter {
     async fn write(&mut self, chunk: &[u8]) -> Result<()> {
-        if let Some(kind) = self.failed {
-            return Err(Error::new(kind, "the message was refused earlier"));
-        }
-        let Some(file) = self.file.as_mut() else {
-            return Err(Error::new(ErrorKind::Invalid, "the message is finished"));
-        };
-        let size = file.size() + chunk.len() as u64;
-        if let Some(max) = self.shared.max_message_size
-            && size > max
-        {
-            return Err(self.refuse(
-                ErrorKind::TooBig,
-                format!("message larger than {max} bytes"),
-            ));
-        }
-        if let Some(room) = self.room
-            && size > room
-        {
-            return Err(self.refuse(
-                ErrorKind::OverQuota,
-                format!("{size} bytes do not fit in the {room} left"),
-            ));
-        }
-        if let Err(e) = file.write_all(chunk) {
-            self.failed = Some(ErrorKind::Temporary);
-            self.file = None;
-            return Err(Error::temporary("staging a message", e));
-        }
-        Ok(())
+        blocking(|| {
+            if let Some(kind) = self.failed {
+                return Err(Error::new(kind, "the message was refused earlier"));
+            }
+            let Some(file) = self.file.as_mut() else {
+                return Err(Error::new(ErrorKind::Invalid, "the message is finished"));
+            };
+            let size = file.size() + chunk.len() as u64;
+            if let Some(max) = self.shared.max_message_size
+                && size > max
+            {
+                return Err(self.refuse(
+                    ErrorKind::TooBig,
+                    format!("message larger than {max} bytes"),
+                ));
+            }
+            if let Some(room) = self.room
+                && size > room
+            {
+                return Err(self.refuse(
+                    ErrorKind::OverQuota,
+                    format!("{size} bytes do not fit in the {room} left"),
+                ));
+            }
+            if let Err(e) = file.write_all(chunk) {
+                self.failed = Some(ErrorKind::Temporary);
+                self.file = None;
+                return Err(Error::temporary("staging a message", e));
+            }
+            Ok(())
+        })
     }
 
     async fn finish(mut self: Box<Self>) -> Result<Box<dyn StagedMessage>> {
-        if let Some(kind) = self.failed {
-            return Err(Error::new(kind, "the message was refused earlier"));
-        }
-        let Some(mut file) = self.file.take() else {
-            return Err(Error::new(ErrorKind::Invalid, "the message is finished"));
-        };
-        file.finish().map_err(|e| map_err("staging a message", e))?;
-        Ok(Box::new(MaildirStaged {
-            account: self.shared.id,
-            file,
-        }))
+        blocking(|| -> Result<Box<dyn StagedMessage>> {
+            if let Some(kind) = self.failed {
+                return Err(Error::new(kind, "the message was refused earlier"));
+            }
+            let Some(mut file) = self.file.take() else {
+                return Err(Error::new(ErrorKind::Invalid, "the message is finished"));
+            };
+            file.finish().map_err(|e| map_err("staging a message", e))?;
+            Ok(Box::new(MaildirStaged {
+                account: self.shared.id,
+                file,
+            }))
+        })
     }
 }
 

@@ -7,7 +7,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ::maildir::delivery::Maildir;
 use ::maildir::dotlock::{DotLock, DotLockOptions};
@@ -31,9 +31,10 @@ pub(crate) struct Record {
     pub(crate) info: String,
 }
 
-/// The MODSEQ file as last read or written by us.
+/// What tells that a file or directory changed: the MODSEQ file as last
+/// read or written by us, a folder's directories for the watcher.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stamp {
+pub(crate) struct Stamp {
     ino: u64,
     len: u64,
     mtime: i64,
@@ -41,7 +42,19 @@ struct Stamp {
 }
 
 impl Stamp {
-    fn of(meta: &fs::Metadata) -> Stamp {
+    /// The modification time.
+    pub(crate) fn modified(&self) -> SystemTime {
+        let since_epoch = |secs: i64, nanos: i64| {
+            Duration::new(secs.unsigned_abs(), u32::try_from(nanos).unwrap_or(0))
+        };
+        if self.mtime >= 0 {
+            UNIX_EPOCH + since_epoch(self.mtime, self.mtime_nsec)
+        } else {
+            UNIX_EPOCH - since_epoch(self.mtime, 0)
+        }
+    }
+
+    pub(crate) fn of(meta: &fs::Metadata) -> Stamp {
         Stamp {
             ino: meta.ino(),
             len: meta.len(),
@@ -233,6 +246,22 @@ impl Cache {
         self.highest
     }
 
+    /// The MODSEQ file of a folder that has held messages is missing or
+    /// unreadable (lost, or never written: a Maildir that Dovecot or an
+    /// MDA made): MODSEQs given out before are unknown, and clients may
+    /// remember some. RFC 7162 forbids going below them, so the count
+    /// starts again above any of them: at the time in microseconds, which
+    /// a count that goes up by one per change cannot have reached.
+    fn start_above_lost_modseqs(&mut self) {
+        if self.folder.next_uid() <= 1 {
+            return; // a new folder: there were no MODSEQs
+        }
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX >> 1));
+        self.highest = self.highest.max(now);
+    }
+
     /// Reads the MODSEQ file unless it is the one we last read or wrote.
     fn load_records(&mut self) -> Result<()> {
         let path = self.dir.join(MODSEQ_FILE);
@@ -253,6 +282,8 @@ impl Cache {
                 if self.stamp.is_some() {
                     // Lost: keep what we know rather than start over.
                     self.stamp = None;
+                } else {
+                    self.start_above_lost_modseqs();
                 }
                 return Ok(());
             }
@@ -273,6 +304,7 @@ impl Cache {
         }
         let (Some(validity), Some(highest)) = (validity, highest) else {
             tracing::warn!(path = %path.display(), "unreadable MODSEQ file; starting over");
+            self.start_above_lost_modseqs();
             self.stamp = Some(Stamp::of(&meta));
             return Ok(());
         };

@@ -14,7 +14,9 @@ use tokio::sync::watch;
 
 use super::account::{cache_of, unpack_staged};
 use super::cache::{Record, ensure_keywords, info_of, to_file_flags};
+use super::disk_watcher::{DiskWatcher, Footprint, footprint};
 use super::{BoxState, Shared, canonical, lock, map_err};
+use crate::blocking::blocking;
 use crate::error::{Error, ErrorKind, Result};
 use crate::store::rules::{apply, changes, dedup_keywords, same_keywords, sorted};
 use crate::store::watcher::ChannelWatcher;
@@ -32,6 +34,9 @@ pub(crate) struct MaildirMailbox {
     pub(crate) view: Vec<MessageMeta>,
     pub(crate) status: MailboxStatus,
     pub(crate) notify: watch::Receiver<u64>,
+    /// The folder's footprint when this session last read it, for the
+    /// watcher to tell other processes' changes since.
+    pub(crate) footprint: Footprint,
 }
 
 /// An operation with its staged message unpacked and its target checked.
@@ -495,101 +500,119 @@ impl Mailbox for MaildirMailbox {
     }
 
     async fn sync(&mut self) -> Result<Changes> {
-        let shared = self.shared.clone();
-        let mut inner = lock(&shared.inner);
-        let Some(state) = inner.boxes.get_mut(&self.id) else {
-            return Err(self.gone());
-        };
-        let cache = cache_of(&shared, state)?;
-        let moved = cache.refresh()?;
-        let status = cache.status();
-        let changes = if status.uid_validity != self.status.uid_validity {
-            Changes {
-                uid_validity_changed: true,
-                expunged: self.view.iter().map(|m| m.uid).collect(),
-                added: cache.metas.keys().copied().collect(),
-                ..Changes::default()
+        blocking(|| {
+            let shared = self.shared.clone();
+            let mut inner = lock(&shared.inner);
+            let Some(state) = inner.boxes.get_mut(&self.id) else {
+                return Err(self.gone());
+            };
+            self.footprint = footprint(&state.path);
+            let cache = cache_of(&shared, state)?;
+            let moved = cache.refresh()?;
+            let status = cache.status();
+            let changes = if status.uid_validity != self.status.uid_validity {
+                Changes {
+                    uid_validity_changed: true,
+                    expunged: self.view.iter().map(|m| m.uid).collect(),
+                    added: cache.metas.keys().copied().collect(),
+                    ..Changes::default()
+                }
+            } else {
+                changes(&self.view, cache.metas.values())
+            };
+            self.view = cache.view();
+            self.status = status;
+            if moved {
+                state.poke();
             }
-        } else {
-            changes(&self.view, cache.metas.values())
-        };
-        self.view = cache.view();
-        self.status = status;
-        if moved {
-            state.poke();
-        }
-        Ok(changes)
+            Ok(changes)
+        })
     }
 
     fn watch(&self) -> Box<dyn Watcher> {
-        ChannelWatcher::boxed(&self.notify)
+        let channel = ChannelWatcher::boxed(&self.notify);
+        let dir = lock(&self.shared.inner)
+            .boxes
+            .get(&self.id)
+            .map(|state| state.path.clone());
+        match dir {
+            Some(dir) => {
+                DiskWatcher::boxed(channel, dir, self.footprint, self.shared.poll_interval)
+            }
+            // Deleted: the channel is closed and says so.
+            None => channel,
+        }
     }
 
     async fn content(&self, uid: u32) -> Result<Content> {
-        let shared = self.shared.clone();
-        let mut inner = lock(&shared.inner);
-        let Some(state) = inner.boxes.get_mut(&self.id) else {
-            return Err(self.gone());
-        };
-        let cache = cache_of(&shared, state)?;
-        for attempt in 0..2 {
-            let Some(path) = cache.folder.path_of(uid) else {
-                break;
+        blocking(|| {
+            let shared = self.shared.clone();
+            let mut inner = lock(&shared.inner);
+            let Some(state) = inner.boxes.get_mut(&self.id) else {
+                return Err(self.gone());
             };
-            match File::open(&path) {
-                Ok(file) => {
-                    let len = file
-                        .metadata()
-                        .map_err(|e| Error::temporary(format!("reading message {uid}"), e))?
-                        .len();
-                    return Ok(Content::File { file, len });
+            let cache = cache_of(&shared, state)?;
+            for attempt in 0..2 {
+                let Some(path) = cache.folder.path_of(uid) else {
+                    break;
+                };
+                match File::open(&path) {
+                    Ok(file) => {
+                        let len = file
+                            .metadata()
+                            .map_err(|e| Error::temporary(format!("reading message {uid}"), e))?
+                            .len();
+                        return Ok(Content::File { file, len });
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::NotFound && attempt == 0 => {
+                        // Renamed or removed by another process: look again.
+                        cache
+                            .folder
+                            .refresh()
+                            .map_err(|e| map_err("rescanning the folder", e))?;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => break,
+                    Err(e) => return Err(Error::temporary(format!("reading message {uid}"), e)),
                 }
-                Err(e) if e.kind() == io::ErrorKind::NotFound && attempt == 0 => {
-                    // Renamed or removed by another process: look again.
-                    cache
-                        .folder
-                        .refresh()
-                        .map_err(|e| map_err("rescanning the folder", e))?;
-                }
-                Err(e) if e.kind() == io::ErrorKind::NotFound => break,
-                Err(e) => return Err(Error::temporary(format!("reading message {uid}"), e)),
             }
-        }
-        if self.get(uid).is_some() {
-            Err(Error::new(
-                ErrorKind::Expunged,
-                format!("message {uid} of {:?} was expunged", self.name),
-            ))
-        } else {
-            Err(Error::new(
-                ErrorKind::NotFound,
-                format!("no message {uid} in {:?}", self.name),
-            ))
-        }
+            if self.get(uid).is_some() {
+                Err(Error::new(
+                    ErrorKind::Expunged,
+                    format!("message {uid} of {:?} was expunged", self.name),
+                ))
+            } else {
+                Err(Error::new(
+                    ErrorKind::NotFound,
+                    format!("no message {uid} in {:?}", self.name),
+                ))
+            }
+        })
     }
 
     async fn commit(&mut self, transaction: Transaction) -> Result<Committed> {
-        let shared = self.shared.clone();
-        let mut inner = lock(&shared.inner);
-        if !inner.boxes.contains_key(&self.id) {
-            return Err(self.gone());
-        }
-        let ops = self.unpack(&mut inner, transaction)?;
-        let mut ids: Vec<u64> = vec![self.id];
-        for op in &ops {
-            if let Op::Copy(_, target, _) = op
-                && !ids.contains(target)
-            {
-                ids.push(*target);
+        blocking(|| {
+            let shared = self.shared.clone();
+            let mut inner = lock(&shared.inner);
+            if !inner.boxes.contains_key(&self.id) {
+                return Err(self.gone());
             }
-        }
-        let mut work: BTreeMap<u64, BoxState> = ids
-            .iter()
-            .filter_map(|id| Some((*id, inner.boxes.remove(id)?)))
-            .collect();
-        let result = commit_in(&shared, self.id, ops, &mut work);
-        inner.boxes.extend(work);
-        result
+            let ops = self.unpack(&mut inner, transaction)?;
+            let mut ids: Vec<u64> = vec![self.id];
+            for op in &ops {
+                if let Op::Copy(_, target, _) = op
+                    && !ids.contains(target)
+                {
+                    ids.push(*target);
+                }
+            }
+            let mut work: BTreeMap<u64, BoxState> = ids
+                .iter()
+                .filter_map(|id| Some((*id, inner.boxes.remove(id)?)))
+                .collect();
+            let result = commit_in(&shared, self.id, ops, &mut work);
+            inner.boxes.extend(work);
+            result
+        })
     }
 }
 

@@ -82,9 +82,12 @@
 //! its flags by renaming it), gets a new MODSEQ the next time a session
 //! looks (sync, status, commit), as do UIDs that vanished (one MODSEQ for
 //! all of them, as for an expunge). HIGHESTMODSEQ only grows, across
-//! restarts too; if the file is lost it starts again at 1 (clients then
-//! see lower MODSEQs — RFC 7162 asks for a new UIDVALIDITY there; we do not
-//! give one).
+//! restarts too. If the file of a folder that has held messages is lost
+//! (or was never written: a Maildir Dovecot made), the count starts again
+//! above anything given out before — at the time in microseconds, which a
+//! count that goes up by one per change cannot have reached — so a client
+//! that remembers MODSEQs sees every message as changed, never an older
+//! MODSEQ (RFC 7162 §3.1.2), and keeps its UIDVALIDITY.
 //!
 //! # Decisions where the Maildir differs from the memory store
 //!
@@ -118,20 +121,25 @@
 //!   where a transaction is left half done. Operations of a transaction do
 //!   not see the messages appended by the same transaction.
 //! * **Messages of other processes.** Sessions see what other processes
-//!   do (new files, renames, unlinks) when they sync; watchers only wake
-//!   on changes made in this process (through any account of this store
-//!   for the same tree) — changes by other processes wake nobody until
-//!   someone syncs: the IMAP layer should sync on a timer while idling.
-//!   A mailbox deleted and created again by another process shows up as a
-//!   UIDVALIDITY change, not as `NotFound`.
+//!   do (new files, renames, unlinks) when they sync. Watchers wake at
+//!   once on changes made in this process (through any account of this
+//!   store for the same tree), and within a poll interval
+//!   ([`DEFAULT_POLL_INTERVAL`], [`MaildirStore::with_poll_interval`]) on
+//!   changes made by others, which they tell from the times of `new/`,
+//!   `cur/` and `dovecot-uidlist`; a watcher may also wake once, needlessly,
+//!   within a second of a change. A mailbox deleted and created again by
+//!   another process shows up as a UIDVALIDITY change, not as `NotFound`.
 //! * [`Account::deliver`] puts the message straight into the folder's
 //!   `new/` (or into `cur/` when it has flags or keywords) without giving
 //!   it a UID: the next session to look gives it one, with a MODSEQ.
-//! * **Blocking.** File system calls are made inline in the async
-//!   functions (they are short, but they block the executor thread).
+//! * **Blocking.** The file system calls (fsync included) run through
+//!   `tokio::task::block_in_place` on a multi-threaded runtime, so the
+//!   worker's other tasks move to other threads meanwhile; on a
+//!   current-thread runtime they run inline.
 
 mod account;
 mod cache;
+mod disk_watcher;
 mod mailbox;
 
 use std::collections::HashMap;
@@ -140,7 +148,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ::maildir::dotlock::{DotLock, DotLockOptions};
 use ::maildir::folders::MaildirPlusPlus;
@@ -150,6 +158,7 @@ use async_trait::async_trait;
 use tokio::sync::watch;
 
 use super::{Account, SpecialUse, Store};
+use crate::blocking::blocking;
 use crate::directory::{QuotaLimit, User};
 use crate::error::{Error, ErrorKind, Result};
 use crate::store::rules::canonical_name;
@@ -161,6 +170,10 @@ pub const SPECIAL_USE_FILE: &str = "mailwright-special-use";
 
 /// The file in the root holding the last UIDVALIDITY given out.
 pub const UIDVALIDITY_FILE: &str = "mailwright-uidvalidity";
+
+/// How often a watcher looks for changes made by other processes, unless
+/// [`MaildirStore::with_poll_interval`] says otherwise.
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
 
 /// The MODSEQ file in each folder.
 pub const MODSEQ_FILE: &str = "mailwright-modseq";
@@ -175,6 +188,7 @@ static NEXT_ACCOUNT_ID: AtomicU64 = AtomicU64::new(1);
 pub struct MaildirStore {
     base: PathBuf,
     max_message_size: Option<u64>,
+    poll_interval: Duration,
     accounts: Mutex<HashMap<PathBuf, Arc<MaildirAccount>>>,
 }
 
@@ -186,6 +200,7 @@ impl MaildirStore {
         MaildirStore {
             base: base.into(),
             max_message_size: None,
+            poll_interval: DEFAULT_POLL_INTERVAL,
             accounts: Mutex::new(HashMap::new()),
         }
     }
@@ -194,6 +209,13 @@ impl MaildirStore {
     /// [`ErrorKind::TooBig`].
     pub fn with_max_message_size(mut self, bytes: u64) -> MaildirStore {
         self.max_message_size = Some(bytes);
+        self
+    }
+
+    /// The same, with watchers looking for other processes' changes every
+    /// `interval` instead of every [`DEFAULT_POLL_INTERVAL`].
+    pub fn with_poll_interval(mut self, interval: Duration) -> MaildirStore {
+        self.poll_interval = interval;
         self
     }
 
@@ -292,27 +314,24 @@ fn expand_path(path: &str, user: &User) -> Result<PathBuf> {
 #[async_trait]
 impl Store for MaildirStore {
     async fn account(&self, user: &User) -> Result<Arc<dyn Account>> {
-        let root = self.root_of(user)?;
-        let mut accounts = lock(&self.accounts);
-        let account = match accounts.get(&root) {
-            Some(account) => account.clone(),
-            None => {
-                let shared = Shared::create(
-                    user.name.clone(),
-                    root.clone(),
-                    self.max_message_size,
-                    user.quota,
-                )?;
-                let account = Arc::new(MaildirAccount {
-                    shared: Arc::new(shared),
-                });
-                accounts.insert(root, account.clone());
-                account
-            }
-        };
-        drop(accounts);
-        account.shared.set_limit(user.quota)?;
-        Ok(account)
+        blocking(|| -> Result<Arc<dyn Account>> {
+            let root = self.root_of(user)?;
+            let mut accounts = lock(&self.accounts);
+            let account = match accounts.get(&root) {
+                Some(account) => account.clone(),
+                None => {
+                    let shared = Shared::create(user.name.clone(), root.clone(), self, user.quota)?;
+                    let account = Arc::new(MaildirAccount {
+                        shared: Arc::new(shared),
+                    });
+                    accounts.insert(root, account.clone());
+                    account
+                }
+            };
+            drop(accounts);
+            account.shared.set_limit(user.quota)?;
+            Ok(account)
+        })
     }
 }
 
@@ -333,6 +352,8 @@ pub(crate) struct Shared {
     id: u64,
     mpp: MaildirPlusPlus,
     max_message_size: Option<u64>,
+    /// How often watchers look for other processes' changes.
+    poll_interval: Duration,
     limit: Mutex<QuotaLimit>,
     inner: Mutex<Inner>,
 }
@@ -368,7 +389,7 @@ impl Shared {
     fn create(
         name: String,
         root: PathBuf,
-        max_message_size: Option<u64>,
+        store: &MaildirStore,
         limit: QuotaLimit,
     ) -> Result<Shared> {
         let mpp = MaildirPlusPlus::create_root(&root)
@@ -377,7 +398,8 @@ impl Shared {
             name,
             id: NEXT_ACCOUNT_ID.fetch_add(1, Ordering::Relaxed),
             mpp,
-            max_message_size,
+            max_message_size: store.max_message_size,
+            poll_interval: store.poll_interval,
             limit: Mutex::new(limit),
             inner: Mutex::new(Inner::default()),
         };

@@ -6,6 +6,8 @@
 //!   it must keep compiling with only the sasl crate;
 //! * the smtp-proto crate's harness is [`smtp`] (`src/smtp.rs`), which
 //!   `smtp-proto/tests/fuzz_corpus.rs` includes;
+//! * the pop3-proto crate's harness is [`pop3`] (`src/pop3.rs`), which
+//!   `pop3-proto/tests/fuzz_corpus.rs` includes;
 //! * the maildir crate's harness is [`maildir`] (`src/maildir.rs`), which
 //!   `maildir/tests/fuzz_corpus.rs` includes;
 //! * the mailstore crate's harness is [`mailstore`] (`src/mailstore.rs`),
@@ -20,6 +22,8 @@ mod sasl_harness;
 pub use sasl_harness::*;
 
 pub mod smtp;
+
+pub mod pop3;
 
 pub mod maildir;
 

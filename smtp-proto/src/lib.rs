@@ -20,14 +20,17 @@ pub mod bdat;
 pub mod capabilities;
 pub mod command;
 pub mod data;
-pub mod dot_stuff;
-pub mod line;
 pub mod params;
 pub mod parse;
 pub mod reply;
 pub mod reply_parser;
 pub mod server;
 pub mod xtext;
+
+/// Dot-stuffing (shared with the other protocol crates).
+pub use wire::dot_stuff;
+/// Line splitting under a limit (shared with the other protocol crates).
+pub use wire::line;
 
 pub use address::{Domain, ForwardPath, Mailbox, ReversePath};
 pub use bdat::BdatDecoder;

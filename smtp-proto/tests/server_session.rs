@@ -842,10 +842,7 @@ fn scram_over_tls_without_plus_accepts_a_client_that_could_bind() {
     use base64::Engine;
     let mut config = submission();
     config.auth_mechanisms = vec![sasl::Mechanism::ScramSha256];
-    let tls = TlsInfo {
-        channel_bindings: vec![sasl::ChannelBinding::tls_exporter(vec![7; 32])],
-        peer_identity: None,
-    };
+    let tls = TlsInfo::new(vec![sasl::ChannelBinding::tls_exporter(vec![7; 32])], None);
     let mut h = Harness::with_tls(config, Some(tls));
     let first =
         base64::engine::general_purpose::STANDARD.encode("y,,n=alice,r=rOprNGfwEbeRWgbNEkqO");

@@ -357,6 +357,7 @@ impl MailboxData {
             keywords,
             internal_date,
             size: content.len() as u64,
+            virtual_size: Some(wire::CrlfLength::of(&content)),
             modseq,
         };
         self.bytes += meta.size;

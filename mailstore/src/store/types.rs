@@ -106,6 +106,12 @@ pub struct MessageMeta {
     /// The size in bytes as stored (IMAP RFC822.SIZE counts CRLF line
     /// ends: messages are stored with CRLF).
     pub size: u64,
+    /// The size with every line end a CRLF (POP3's exact size), when the
+    /// store knows it without reading the content: counted as the message
+    /// was stored, or Dovecot's `,W=` in a Maildir file name (which counts
+    /// bare LFs and not bare CRs, as Dovecot does). `None`: only the
+    /// content tells.
+    pub virtual_size: Option<u64>,
     /// The MODSEQ of its last change (RFC 7162).
     pub modseq: u64,
 }

@@ -3,8 +3,7 @@
 use std::io;
 use std::sync::Arc;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::time::timeout;
+use wire::{ReadOutcome, WireIo, handshake};
 
 use super::body::BodyState;
 use super::{
@@ -15,19 +14,17 @@ use crate::server::{Event, ServerSession};
 
 /// The socket side of a session.
 pub(super) struct Connection {
-    stream: Option<BoxedStream>,
+    io: WireIo,
     pub(super) session: ServerSession,
     options: ServerOptions,
-    buf: Vec<u8>,
 }
 
 impl Connection {
     fn new(stream: BoxedStream, session: ServerSession, options: &ServerOptions) -> Self {
         Self {
-            stream: Some(stream),
+            io: WireIo::new(stream, options.read_size, options.timeouts.write),
             session,
             options: options.clone(),
-            buf: vec![0; options.read_size.max(512)],
         }
     }
 
@@ -57,14 +54,10 @@ impl Connection {
         }
     }
 
-    /// Sends what is left and closes our side (TLS close_notify, TCP FIN).
-    /// The peer may already be gone; nothing is lost by failing to say
-    /// goodbye.
+    /// Sends what is left and closes our side.
     async fn close(&mut self) {
         let _ = self.write_out().await;
-        if let Some(mut stream) = self.stream.take() {
-            let _ = timeout(self.options.timeouts.write, stream.shutdown()).await;
-        }
+        self.io.close().await;
     }
 
     async fn read(&mut self) {
@@ -73,15 +66,11 @@ impl Connection {
         } else {
             self.options.timeouts.command
         };
-        let Some(stream) = self.stream.as_mut() else {
-            self.session.end_of_input();
-            return;
-        };
-        match timeout(limit, stream.read(&mut self.buf)).await {
-            Err(_) => self.session.timed_out(),
-            Ok(Ok(0)) => self.session.end_of_input(),
-            Ok(Ok(n)) => self.session.receive(&self.buf[..n]),
-            Ok(Err(error)) => {
+        match self.io.read(limit).await {
+            ReadOutcome::Bytes(bytes) => self.session.receive(bytes),
+            ReadOutcome::TimedOut => self.session.timed_out(),
+            ReadOutcome::End => self.session.end_of_input(),
+            ReadOutcome::Failed(error) => {
                 tracing::debug!(%error, "read failed");
                 self.session.end_of_input();
             }
@@ -90,28 +79,18 @@ impl Connection {
 
     async fn write_out(&mut self) -> io::Result<()> {
         let output = self.session.take_output();
-        if output.is_empty() {
-            return Ok(());
-        }
-        let stream = self.stream.as_mut().ok_or(io::ErrorKind::NotConnected)?;
-        let write = async {
-            stream.write_all(&output).await?;
-            stream.flush().await
-        };
-        timeout(self.options.timeouts.write, write)
-            .await
-            .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))?
+        self.io.write(&output).await
     }
 
     async fn start_tls(&mut self) -> io::Result<()> {
         self.write_out().await?;
-        let (Some(stream), Some(acceptor)) = (self.stream.take(), self.options.tls.as_ref()) else {
+        let Some(acceptor) = self.options.tls.clone() else {
             return Err(io::Error::other("STARTTLS without a TLS acceptor"));
         };
-        let (stream, info) = timeout(self.options.timeouts.handshake, acceptor.accept(stream))
-            .await
-            .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))??;
-        self.stream = Some(stream);
+        let info = self
+            .io
+            .upgrade(&*acceptor, self.options.timeouts.handshake)
+            .await?;
         self.session.tls_started(info);
         Ok(())
     }
@@ -150,15 +129,13 @@ pub async fn serve<B: Backend, S: super::AsyncStream + 'static>(
             "TLS offered without a TLS acceptor",
         ));
     }
-    let mut stream: BoxedStream = Box::new(stream);
-    let mut tls = None;
-    if let (true, Some(acceptor)) = (options.implicit_tls, options.tls.as_ref()) {
-        let (protected, established) = timeout(options.timeouts.handshake, acceptor.accept(stream))
-            .await
-            .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))??;
-        stream = protected;
-        tls = Some(established);
-    }
+    let (stream, tls) = match (options.implicit_tls, options.tls.as_ref()) {
+        (true, Some(acceptor)) => {
+            let (stream, info) = handshake(&**acceptor, stream, options.timeouts.handshake).await?;
+            (stream, Some(info))
+        }
+        _ => (Box::new(stream) as BoxedStream, None),
+    };
     let mut backend_session = match backend.connect(&info).await {
         Ok(session) => session,
         Err(reply) => {

@@ -45,14 +45,11 @@ mod backend;
 mod body;
 mod connection;
 mod options;
-#[cfg(feature = "rustls")]
-mod rustls;
-mod stream;
 
 pub use backend::{Backend, BackendError, ConnectionInfo, Session};
 pub use body::{BodyError, MessageBody};
 pub use connection::{serve, serve_listener};
 pub use options::{ServerOptions, Timeouts};
 #[cfg(feature = "rustls")]
-pub use rustls::RustlsAcceptor;
-pub use stream::{AsyncStream, BoxedStream, TlsAcceptor};
+pub use wire::RustlsAcceptor;
+pub use wire::{AsyncStream, BoxedStream, TlsAcceptor};

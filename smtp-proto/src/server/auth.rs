@@ -1,6 +1,7 @@
 //! AUTH (RFC 4954) through the `sasl` crate.
 
 use sasl::{AuthError, Mechanism, ServerStep};
+use wire::TlsInfo;
 
 use super::{Event, Phase, ServerSession, replies};
 use crate::reply::Reply;
@@ -16,28 +17,14 @@ impl ServerSession {
     /// The SASL settings of this connection: the configured ones plus what
     /// TLS established.
     fn sasl_config(&self) -> sasl::ServerConfig {
-        let mut config = self.config.sasl.clone();
+        let mut config = TlsInfo::sasl_config(
+            self.tls.as_ref(),
+            &self.config.sasl,
+            &self.config.hostname,
+            &self.config.auth_mechanisms,
+        );
         // SMTP has no "additional data with success" (RFC 4954 §4).
         config.success_data = false;
-        config.hostname.clone_from(&self.config.hostname);
-        // Channel bindings only when -PLUS is offered: with bindings, a
-        // SCRAM client's honest "y" (it could bind, the server did not
-        // offer -PLUS) would be taken for a downgrade attack (RFC 5802 §6).
-        let plus = self
-            .config
-            .auth_mechanisms
-            .iter()
-            .any(|mech| mech.is_plus());
-        if let Some(tls) = &self.tls {
-            if plus {
-                config
-                    .channel_bindings
-                    .extend(tls.channel_bindings.iter().cloned());
-            }
-            if tls.peer_identity.is_some() {
-                config.external_identity = tls.peer_identity.clone();
-            }
-        }
         config
     }
 

@@ -82,12 +82,3 @@ pub enum AbortReason {
     /// The BDAT transaction failed (or the connection ended) before the last chunk.
     Incomplete,
 }
-
-/// What the TLS layer established, for STARTTLS and implicit TLS.
-#[derive(Debug, Clone, Default)]
-pub struct TlsInfo {
-    /// Channel-binding data (tls-exporter, tls-server-end-point) for SCRAM-*-PLUS.
-    pub channel_bindings: Vec<sasl::ChannelBinding>,
-    /// A verified client certificate's identity, for SASL EXTERNAL.
-    pub peer_identity: Option<String>,
-}

@@ -42,7 +42,8 @@ use std::sync::Arc;
 use bytes::{Buf, BytesMut};
 
 pub use config::ServerConfig;
-pub use event::{AbortReason, Event, TlsInfo};
+pub use event::{AbortReason, Event};
+pub use wire::TlsInfo;
 
 use crate::bdat::BdatDecoder;
 use crate::data::DataDecoder;

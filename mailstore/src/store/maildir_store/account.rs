@@ -462,37 +462,35 @@ impl MaildirWriter {
 #[async_trait]
 impl MessageWriter for MaildirWriter {
     async fn write(&mut self, chunk: &[u8]) -> Result<()> {
-        blocking(|| {
-            if let Some(kind) = self.failed {
-                return Err(Error::new(kind, "the message was refused earlier"));
-            }
-            let Some(file) = self.file.as_mut() else {
-                return Err(Error::new(ErrorKind::Invalid, "the message is finished"));
-            };
-            let size = file.size() + chunk.len() as u64;
-            if let Some(max) = self.shared.max_message_size
-                && size > max
-            {
-                return Err(self.refuse(
-                    ErrorKind::TooBig,
-                    format!("message larger than {max} bytes"),
-                ));
-            }
-            if let Some(room) = self.room
-                && size > room
-            {
-                return Err(self.refuse(
-                    ErrorKind::OverQuota,
-                    format!("{size} bytes do not fit in the {room} left"),
-                ));
-            }
-            if let Err(e) = file.write_all(chunk) {
-                self.failed = Some(ErrorKind::Temporary);
-                self.file = None;
-                return Err(Error::temporary("staging a message", e));
-            }
-            Ok(())
-        })
+        if let Some(kind) = self.failed {
+            return Err(Error::new(kind, "the message was refused earlier"));
+        }
+        let Some(file) = self.file.as_mut() else {
+            return Err(Error::new(ErrorKind::Invalid, "the message is finished"));
+        };
+        let size = file.size() + chunk.len() as u64;
+        if let Some(max) = self.shared.max_message_size
+            && size > max
+        {
+            return Err(self.refuse(
+                ErrorKind::TooBig,
+                format!("message larger than {max} bytes"),
+            ));
+        }
+        if let Some(room) = self.room
+            && size > room
+        {
+            return Err(self.refuse(
+                ErrorKind::OverQuota,
+                format!("{size} bytes do not fit in the {room} left"),
+            ));
+        }
+        if let Err(e) = file.write_all(chunk) {
+            self.failed = Some(ErrorKind::Temporary);
+            self.file = None;
+            return Err(Error::temporary("staging a message", e));
+        }
+        Ok(())
     }
 
     async fn finish(mut self: Box<Self>) -> Result<Box<dyn StagedMessage>> {

@@ -429,6 +429,7 @@ impl Cache {
             keywords,
             internal_date,
             size,
+            virtual_size: m.vsize(),
             modseq,
         }
     }

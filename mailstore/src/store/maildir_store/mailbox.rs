@@ -545,48 +545,46 @@ impl Mailbox for MaildirMailbox {
     }
 
     async fn content(&self, uid: u32) -> Result<Content> {
-        blocking(|| {
-            let shared = self.shared.clone();
-            let mut inner = lock(&shared.inner);
-            let Some(state) = inner.boxes.get_mut(&self.id) else {
-                return Err(self.gone());
+        let shared = self.shared.clone();
+        let mut inner = lock(&shared.inner);
+        let Some(state) = inner.boxes.get_mut(&self.id) else {
+            return Err(self.gone());
+        };
+        let cache = cache_of(&shared, state)?;
+        for attempt in 0..2 {
+            let Some(path) = cache.folder.path_of(uid) else {
+                break;
             };
-            let cache = cache_of(&shared, state)?;
-            for attempt in 0..2 {
-                let Some(path) = cache.folder.path_of(uid) else {
-                    break;
-                };
-                match File::open(&path) {
-                    Ok(file) => {
-                        let len = file
-                            .metadata()
-                            .map_err(|e| Error::temporary(format!("reading message {uid}"), e))?
-                            .len();
-                        return Ok(Content::File { file, len });
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::NotFound && attempt == 0 => {
-                        // Renamed or removed by another process: look again.
-                        cache
-                            .folder
-                            .refresh()
-                            .map_err(|e| map_err("rescanning the folder", e))?;
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => break,
-                    Err(e) => return Err(Error::temporary(format!("reading message {uid}"), e)),
+            match File::open(&path) {
+                Ok(file) => {
+                    let len = file
+                        .metadata()
+                        .map_err(|e| Error::temporary(format!("reading message {uid}"), e))?
+                        .len();
+                    return Ok(Content::File { file, len });
                 }
+                Err(e) if e.kind() == io::ErrorKind::NotFound && attempt == 0 => {
+                    // Renamed or removed by another process: look again.
+                    cache
+                        .folder
+                        .refresh()
+                        .map_err(|e| map_err("rescanning the folder", e))?;
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => break,
+                Err(e) => return Err(Error::temporary(format!("reading message {uid}"), e)),
             }
-            if self.get(uid).is_some() {
-                Err(Error::new(
-                    ErrorKind::Expunged,
-                    format!("message {uid} of {:?} was expunged", self.name),
-                ))
-            } else {
-                Err(Error::new(
-                    ErrorKind::NotFound,
-                    format!("no message {uid} in {:?}", self.name),
-                ))
-            }
-        })
+        }
+        if self.get(uid).is_some() {
+            Err(Error::new(
+                ErrorKind::Expunged,
+                format!("message {uid} of {:?} was expunged", self.name),
+            ))
+        } else {
+            Err(Error::new(
+                ErrorKind::NotFound,
+                format!("no message {uid} in {:?}", self.name),
+            ))
+        }
     }
 
     async fn commit(&mut self, transaction: Transaction) -> Result<Committed> {

@@ -132,10 +132,14 @@
 //! * [`Account::deliver`] puts the message straight into the folder's
 //!   `new/` (or into `cur/` when it has flags or keywords) without giving
 //!   it a UID: the next session to look gives it one, with a MODSEQ.
-//! * **Blocking.** The file system calls (fsync included) run through
-//!   `tokio::task::block_in_place` on a multi-threaded runtime, so the
-//!   worker's other tasks move to other threads meanwhile; on a
-//!   current-thread runtime they run inline.
+//! * **Blocking.** The file system work of an operation (scans, renames,
+//!   fsync) runs through `tokio::task::block_in_place` on a multi-threaded
+//!   runtime, so the worker's other tasks move to other threads meanwhile;
+//!   on a current-thread runtime it runs inline. Two calls stay inline
+//!   everywhere because a thread hand-off would cost more than they do:
+//!   [`Mailbox::content`](crate::store::Mailbox::content) (an open and a
+//!   stat) and [`MessageWriter::write`](crate::store::MessageWriter::write)
+//!   (a write into the page cache; the fsync comes with the commit).
 
 mod account;
 mod cache;

@@ -1,0 +1,669 @@
+//! POP3 load: pop3-proto's adapter serving `Pop3Maildrops` over the
+//! Maildir store against Dovecot's POP3 server (Debian `dovecot-pop3d`),
+//! side by side in one run, on copies of the same Maildir.
+//!
+//! 1. **RETR rate.** MESSAGES messages of 4 KiB, all retrieved by one
+//!    Python `poplib` session per server; only the RETR loop is timed
+//!    (connecting and logging in are reported apart). Each server gets an
+//!    untimed warm-up session first (its first login reads every message
+//!    for its size, or indexes the Maildir), then ROUNDS timed sessions,
+//!    the best kept. Prints seconds, messages per second, server CPU per
+//!    message and the ratio. Target: at least 2x Dovecot's rate.
+//! 2. **Memory of a big RETR.** One message of BIG MiB (default 100) in
+//!    the store, retrieved through the adapter by a client in this process
+//!    that discards what it reads without allocating. A counting global
+//!    allocator gives the peak heap growth over what was allocated just
+//!    before RETR was sent. Target: under 256 KiB.
+//!
+//! Run: `cargo run --release -p mailwright-benches --example pop3_load [-- MESSAGES ROUNDS BIG]`
+//! (defaults 1000, 3, 100). Needs `python3`, `dovecot` and
+//! `/usr/lib/dovecot/pop3`; scripts/test installs them. Exits with 2,
+//! saying what is missing, if one is not there.
+//!
+//! CPU: ours is this process's user + system time during the RETR loop
+//! (the server runs in it; the Python client is another process);
+//! Dovecot's is the sum over its master and every process below it.
+#![allow(clippy::print_stdout, missing_docs)]
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mailstore::directory::{Directory, PasswdFile, User};
+use mailstore::pop3::Pop3Maildrops;
+use mailstore::store::maildir_store::MaildirStore;
+use mailstore::store::{AppendOptions, Store};
+use peak_alloc::PeakAlloc;
+use pop3_proto::adapter::{ServerOptions, serve_listener};
+use pop3_proto::server::ServerConfig;
+
+#[global_allocator]
+static HEAP: PeakAlloc = PeakAlloc;
+
+const TICKS_PER_SECOND: f64 = 100.0;
+const USER: &str = "b@example.com";
+const PASSWORD: &str = "secret";
+const MESSAGE_SIZE: usize = 4096;
+const HEAP_TARGET: usize = 256 * 1024;
+const RATE_TARGET: f64 = 2.0;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let messages: usize = args.next().map_or(1000, |a| a.parse().expect("MESSAGES"));
+    let rounds: usize = args.next().map_or(3, |a| a.parse().expect("ROUNDS"));
+    let big_mib: usize = args.next().map_or(100, |a| a.parse().expect("BIG"));
+    let python = tool_or_exit("python3", &[], "python3");
+    let dovecot = tool_or_exit("dovecot", &["/usr/sbin"], "dovecot-core");
+    let pop3 = Path::new("/usr/lib/dovecot/pop3");
+    if !pop3.is_file() {
+        missing("/usr/lib/dovecot/pop3", "dovecot-pop3d");
+    }
+
+    let scratch = Scratch::new();
+    let users = scratch.0.join("users");
+    fs::write(
+        &users,
+        format!("{USER}:{{PLAIN}}{PASSWORD}:65534:65534::::\n"),
+    )
+    .expect("users");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let store: Arc<dyn Store> = Arc::new(MaildirStore::new(scratch.0.join("ours")));
+
+    // The same Maildir for both: written by our store, copied for Dovecot.
+    println!("storing {messages} messages of {MESSAGE_SIZE} bytes");
+    runtime.block_on(async {
+        for n in 0..messages {
+            deliver(&*store, &[&message(n, MESSAGE_SIZE)]).await;
+        }
+    });
+    let ours_maildir = scratch.0.join("ours/example.com/b/Maildir");
+    let dovecot_dir = scratch.0.join("dovecot");
+    let theirs_maildir = dovecot_dir.join("example.com/b/Maildir");
+    fs::create_dir_all(theirs_maildir.parent().expect("parent")).expect("mkdir");
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(&ours_maildir)
+        .arg(&theirs_maildir)
+        .status()
+        .expect("cp");
+    assert!(status.success(), "copying the Maildir failed");
+
+    // Ours.
+    let backend = Arc::new(Pop3Maildrops::new(
+        Directory::new(PasswdFile::open(&users).expect("passwd-file")),
+        store.clone(),
+    ));
+    let mut config = ServerConfig::new("pop3.example.org");
+    config.require_tls_for_auth = false;
+    let options = Arc::new(ServerOptions::new(config));
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let our_port = listener.local_addr().expect("addr").port();
+    runtime.spawn(serve_listener(listener, backend, options));
+
+    // Dovecot's, then ours.
+    let server = Dovecot::start(&dovecot, &dovecot_dir, &users);
+    let dovecot_ticks = || tree_ticks(server.child.id());
+    let theirs = measure_both(
+        "dovecot",
+        &python,
+        server.port,
+        messages,
+        rounds,
+        &dovecot_ticks,
+    );
+    drop(server);
+    let ours = measure_both(
+        "mailwright",
+        &python,
+        our_port,
+        messages,
+        rounds,
+        &self_ticks,
+    );
+
+    for (i, mode) in ["Python poplib", "raw socket, pipelined, no line parsing"]
+        .iter()
+        .enumerate()
+    {
+        let (theirs, ours) = (&theirs[i], &ours[i]);
+        println!();
+        println!("RETR of {messages} messages of {MESSAGE_SIZE} bytes, {mode}, best of {rounds}:");
+        println!(
+            "{:<12} {:>12} {:>10} {:>10} {:>10} {:>12}",
+            "server", "first login", "login", "RETR s", "msg/s", "CPU ms/msg"
+        );
+        for r in [theirs, ours] {
+            println!(
+                "{:<12} {:>10.1}ms {:>8.1}ms {:>10.3} {:>10.0} {:>12.3}",
+                r.name,
+                r.first_login * 1000.0,
+                r.login * 1000.0,
+                r.seconds,
+                r.rate(),
+                r.cpu_ms_per_message()
+            );
+        }
+        let ratio = ours.rate() / theirs.rate();
+        let cpu_ratio = ours.cpu_ms_per_message() / theirs.cpu_ms_per_message();
+        println!(
+            "ratio ({mode}): {ratio:.2}x Dovecot's rate (target >= {RATE_TARGET:.1}x: {}), \
+             {cpu_ratio:.2}x its server CPU per message",
+            if ratio >= RATE_TARGET {
+                "met"
+            } else {
+                "NOT met"
+            }
+        );
+    }
+
+    // The big message.
+    println!();
+    println!("storing one message of {big_mib} MiB");
+    let big = big_mib * 1024 * 1024;
+    let big_user = "big@example.com";
+    runtime.block_on(async {
+        let account = store.account(&User::new(big_user)).await.expect("account");
+        let mut writer = account.begin_append().await.expect("append");
+        let line = [b'x'; 1022];
+        let mut written = 0;
+        writer.write(b"Subject: big\r\n\r\n").await.expect("write");
+        written += 16;
+        while written < big {
+            writer.write(&line).await.expect("write");
+            writer.write(b"\r\n").await.expect("write");
+            written += line.len() + 2;
+        }
+        let staged = writer.finish().await.expect("finish");
+        account
+            .deliver("INBOX", staged, AppendOptions::default())
+            .await
+            .expect("deliver");
+    });
+    fs::write(
+        &users,
+        format!(
+            "{USER}:{{PLAIN}}{PASSWORD}:65534:65534::::\n\
+             {big_user}:{{PLAIN}}{PASSWORD}:65534:65534::::\n"
+        ),
+    )
+    .expect("users");
+    let backend = Arc::new(Pop3Maildrops::new(
+        Directory::new(PasswdFile::open(&users).expect("passwd-file")),
+        store.clone(),
+    ));
+    let mut config = ServerConfig::new("pop3.example.org");
+    config.require_tls_for_auth = false;
+    let options = ServerOptions::new(config);
+    let read_size = options.read_size;
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    runtime.spawn(serve_listener(listener, backend, Arc::new(options)));
+    let big_retr = retrieve_big(port, big_user);
+    println!(
+        "RETR of {} octets in {:.2}s ({:.0} MiB/s), read_size {} KiB",
+        big_retr.octets,
+        big_retr.seconds,
+        big_retr.octets as f64 / 1048576.0 / big_retr.seconds,
+        read_size / 1024
+    );
+    println!(
+        "heap growth during RETR: peak {:.1} KiB over the {:.1} KiB held before it \
+         (target < {} KiB: {}); whole session from before connecting: {:.1} KiB",
+        big_retr.peak_growth as f64 / 1024.0,
+        big_retr.before as f64 / 1024.0,
+        HEAP_TARGET / 1024,
+        if big_retr.peak_growth < HEAP_TARGET {
+            "met"
+        } else {
+            "NOT met"
+        },
+        big_retr.session_growth as f64 / 1024.0,
+    );
+    drop(runtime);
+}
+
+/// Message `n`: a header, then 76-character lines up to `size` octets,
+/// CRLF.
+fn message(n: usize, size: usize) -> Vec<u8> {
+    let mut m = format!(
+        "From: a@example.com\r\nTo: {USER}\r\nSubject: message {n}\r\n\
+         Message-ID: <{n}@example.com>\r\n\r\n"
+    )
+    .into_bytes();
+    let mut line = 0;
+    while m.len() + 78 <= size {
+        let text = format!("{n:06} line {line:04} ");
+        m.extend_from_slice(text.as_bytes());
+        m.extend(std::iter::repeat_n(b'.', 76 - text.len()));
+        m.extend_from_slice(b"\r\n");
+        line += 1;
+    }
+    m.extend(std::iter::repeat_n(b'z', size - m.len() - 2));
+    m.extend_from_slice(b"\r\n");
+    m
+}
+
+async fn deliver(store: &dyn Store, chunks: &[&[u8]]) {
+    let account = store.account(&User::new(USER)).await.expect("account");
+    let mut writer = account.begin_append().await.expect("append");
+    for chunk in chunks {
+        writer.write(chunk).await.expect("write");
+    }
+    let staged = writer.finish().await.expect("finish");
+    account
+        .deliver("INBOX", staged, AppendOptions::default())
+        .await
+        .expect("deliver");
+}
+
+struct Measured {
+    name: &'static str,
+    messages: usize,
+    first_login: f64,
+    login: f64,
+    seconds: f64,
+    cpu_seconds: f64,
+}
+
+impl Measured {
+    fn rate(&self) -> f64 {
+        self.messages as f64 / self.seconds
+    }
+
+    fn cpu_ms_per_message(&self) -> f64 {
+        self.cpu_seconds * 1000.0 / self.messages as f64
+    }
+}
+
+/// The client: logs in (timed apart), retrieves every message (timed),
+/// quits without deleting. Prints `count octets login_s retr_s`. With
+/// `--login-only`, only logs in and quits; with `--raw`, sends every RETR
+/// at once (PIPELINING) on the socket and reads the bytes without
+/// parsing lines, counting terminators: the server's speed rather than
+/// poplib's.
+const CLIENT: &str = r#"
+import poplib, sys, time
+port, user, password = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+start = time.perf_counter()
+p = poplib.POP3("127.0.0.1", port, timeout=600)
+p.user(user)
+p.pass_(password)
+count, size = p.stat()
+logged_in = time.perf_counter()
+octets = 0
+if "--login-only" not in sys.argv:
+    sys.stdout.write("go\n"); sys.stdout.flush(); sys.stdin.readline()
+    logged_in = time.perf_counter()
+    if "--raw" in sys.argv:
+        p.sock.sendall(b"".join(b"RETR %d\r\n" % n for n in range(1, count + 1)))
+        seen, tail = 0, b""
+        while seen < count:
+            chunk = p.sock.recv(1 << 20)
+            if not chunk:
+                raise SystemExit("connection closed")
+            octets += len(chunk)
+            seen += (tail + chunk).count(b"\r\n.\r\n")
+            tail = (tail + chunk)[-4:]
+    else:
+        for n in range(1, count + 1):
+            resp, lines, o = p.retr(n)
+            octets += o
+done = time.perf_counter()
+p.quit()
+print(count, octets, logged_in - start, done - logged_in)
+"#;
+
+/// How the client retrieves.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    LoginOnly,
+    Poplib,
+    Raw,
+}
+
+/// One client session; with `ticks`, the CPU of the RETR loop.
+fn client(
+    python: &Path,
+    port: u16,
+    mode: Mode,
+    ticks: &dyn Fn() -> u64,
+) -> (usize, u64, f64, f64, u64) {
+    let mut command = Command::new(python);
+    command
+        .arg("-c")
+        .arg(CLIENT)
+        .arg(port.to_string())
+        .arg(USER)
+        .arg(PASSWORD);
+    match mode {
+        Mode::LoginOnly => {
+            command.arg("--login-only");
+        }
+        Mode::Raw => {
+            command.arg("--raw");
+        }
+        Mode::Poplib => {}
+    }
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run python3");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    let mut cpu = 0;
+    if mode != Mode::LoginOnly {
+        stdout.read_line(&mut line).expect("client output");
+        assert_eq!(line, "go\n", "the Python client failed");
+        line.clear();
+        let before = ticks();
+        stdin.write_all(b"\n").expect("client input");
+        stdout.read_line(&mut line).expect("client output");
+        cpu = ticks() - before;
+    } else {
+        stdout.read_line(&mut line).expect("client output");
+    }
+    let status = child.wait().expect("python3");
+    assert!(status.success(), "the Python client failed: {status}");
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(fields.len(), 4, "client printed {line:?}");
+    (
+        fields[0].parse().expect("count"),
+        fields[1].parse().expect("octets"),
+        fields[2].parse().expect("login"),
+        fields[3].parse().expect("seconds"),
+        cpu,
+    )
+}
+
+/// A warm-up session, then the poplib rounds and the raw rounds.
+fn measure_both(
+    name: &'static str,
+    python: &Path,
+    port: u16,
+    messages: usize,
+    rounds: usize,
+    ticks: &dyn Fn() -> u64,
+) -> [Measured; 2] {
+    println!("{name}: warm-up session");
+    let (count, _, first_login, _, _) = client(python, port, Mode::LoginOnly, ticks);
+    assert_eq!(count, messages, "{name} lists every message");
+    [Mode::Poplib, Mode::Raw].map(|mode| {
+        let mut best: Option<Measured> = None;
+        for round in 1..=rounds {
+            let (count, octets, login, seconds, cpu) = client(python, port, mode, ticks);
+            assert_eq!(count, messages, "{name} lists every message");
+            assert!(
+                octets >= (messages * MESSAGE_SIZE) as u64,
+                "{name} sent {octets} octets"
+            );
+            println!(
+                "{name}: {} round {round}: RETR {seconds:.3}s, {:.0} msg/s",
+                if mode == Mode::Raw { "raw" } else { "poplib" },
+                messages as f64 / seconds
+            );
+            let this = Measured {
+                name,
+                messages,
+                first_login,
+                login,
+                seconds,
+                cpu_seconds: cpu as f64 / TICKS_PER_SECOND,
+            };
+            if best.as_ref().is_none_or(|b| this.seconds < b.seconds) {
+                best = Some(this);
+            }
+        }
+        best.expect("at least one round")
+    })
+}
+
+struct BigRetr {
+    octets: u64,
+    seconds: f64,
+    before: usize,
+    peak_growth: usize,
+    session_growth: usize,
+}
+
+/// Retrieves message 1 of `user` over a plain socket in this process,
+/// discarding it with one buffer allocated beforehand, and measures the
+/// heap meanwhile.
+fn retrieve_big(port: u16, user: &str) -> BigRetr {
+    let start = HEAP.current_usage();
+    HEAP.reset_peak_usage();
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .expect("timeout");
+    let mut buf = vec![0u8; 64 * 1024];
+    let reply = |stream: &mut TcpStream, command: &str| -> String {
+        if !command.is_empty() {
+            stream.write_all(command.as_bytes()).expect("send");
+        }
+        let mut line = Vec::new();
+        let mut byte = [0u8];
+        while !line.ends_with(b"\r\n") {
+            stream.read_exact(&mut byte).expect("reply");
+            line.push(byte[0]);
+        }
+        String::from_utf8_lossy(&line).into_owned()
+    };
+    assert!(reply(&mut stream, "").starts_with("+OK"));
+    assert!(reply(&mut stream, &format!("USER {user}\r\n")).starts_with("+OK"));
+    assert!(reply(&mut stream, &format!("PASS {PASSWORD}\r\n")).starts_with("+OK"));
+    let stat = reply(&mut stream, "STAT\r\n");
+    assert!(stat.starts_with("+OK 1 "), "{stat}");
+    let retr = b"RETR 1\r\n";
+
+    // Measured from here: nothing below allocates on the client's side.
+    let before = HEAP.current_usage();
+    HEAP.reset_peak_usage();
+    let started = Instant::now();
+    stream.write_all(retr).expect("send");
+    // Reads to the terminating CRLF.CRLF (the +OK line included).
+    let end = b"\r\n.\r\n";
+    let mut matched = 0;
+    let mut octets: u64 = 0;
+    'read: loop {
+        let n = stream.read(&mut buf).expect("read");
+        assert!(n > 0, "connection closed during RETR");
+        for (i, &b) in buf[..n].iter().enumerate() {
+            matched = if b == end[matched] {
+                matched + 1
+            } else if b == end[0] {
+                1
+            } else {
+                0
+            };
+            if matched == end.len() {
+                octets += i as u64 + 1;
+                break 'read;
+            }
+        }
+        octets += n as u64;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let peak = HEAP.peak_usage();
+    let session_peak = peak.max(before);
+    assert!(reply(&mut stream, "QUIT\r\n").starts_with("+OK"));
+    BigRetr {
+        octets,
+        seconds,
+        before: before.saturating_sub(start),
+        peak_growth: peak.saturating_sub(before),
+        session_growth: session_peak.saturating_sub(start),
+    }
+}
+
+/// A tool on PATH or in `dirs`, or a clear message and exit status 2.
+fn tool_or_exit(name: &str, dirs: &[&str], package: &str) -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(dirs.iter().map(PathBuf::from))
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| missing(name, package))
+}
+
+fn missing(name: &str, package: &str) -> ! {
+    eprintln!(
+        "pop3_load needs `{name}` (Debian package `{package}`), which is not installed; \
+         scripts/test installs it"
+    );
+    std::process::exit(2)
+}
+
+/// utime + stime + cutime + cstime of a process, in clock ticks.
+fn ticks_of(stat: &str, with_children: bool) -> u64 {
+    // The command name is in parentheses and may hold spaces.
+    let rest = &stat[stat.rfind(')').map_or(0, |i| i + 2)..];
+    let fields: Vec<u64> = rest
+        .split(' ')
+        .skip(11)
+        .take(4)
+        .map(|f| f.parse().unwrap_or(0))
+        .collect();
+    let own = fields.first().copied().unwrap_or(0) + fields.get(1).copied().unwrap_or(0);
+    let reaped = fields.get(2).copied().unwrap_or(0) + fields.get(3).copied().unwrap_or(0);
+    if with_children { own + reaped } else { own }
+}
+
+/// CPU of this process, not counting reaped children (the clients).
+fn self_ticks() -> u64 {
+    ticks_of(&fs::read_to_string("/proc/self/stat").expect("stat"), false)
+}
+
+/// CPU of `root` and every process below it, reaped children included.
+fn tree_ticks(root: u32) -> u64 {
+    let mut parents = Vec::new();
+    for entry in fs::read_dir("/proc").expect("/proc").flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let rest = &stat[stat.rfind(')').map_or(0, |i| i + 2)..];
+        let ppid: u32 = rest
+            .split(' ')
+            .nth(1)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        parents.push((pid, ppid, ticks_of(&stat, true)));
+    }
+    let mut tree = vec![root];
+    let mut total = 0;
+    while let Some(pid) = tree.pop() {
+        for (child, parent, ticks) in &parents {
+            if *child == pid {
+                total += ticks;
+            }
+            if *parent == pid {
+                tree.push(*child);
+            }
+        }
+    }
+    total
+}
+
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Scratch {
+        let path =
+            std::env::temp_dir().join(format!("mailwright-pop3-load-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&path);
+        fs::create_dir_all(&path).expect("scratch");
+        Scratch(path)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Dovecot with only POP3, on a loopback port, from a throwaway config,
+/// serving `<dir>/<domain>/<local>/Maildir`.
+struct Dovecot {
+    child: Child,
+    port: u16,
+}
+
+impl Dovecot {
+    fn start(dovecot: &Path, dir: &Path, users: &Path) -> Dovecot {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .expect("bind")
+            .local_addr()
+            .expect("addr")
+            .port();
+        fs::create_dir_all(dir.join("run")).expect("run dir");
+        let conf = dir.join("dovecot.conf");
+        fs::write(
+            &conf,
+            format!(
+                "base_dir = {d}/run\nstate_dir = {d}/run\nlog_path = {d}/log\n\
+                 protocols = pop3\nlisten = 127.0.0.1\nssl = no\n\
+                 disable_plaintext_auth = no\n\
+                 default_internal_user = nobody\ndefault_login_user = nobody\n\
+                 mail_location = maildir:{d}/%d/%n/Maildir\n\
+                 passdb {{\n  driver = passwd-file\n  args = {users}\n}}\n\
+                 userdb {{\n  driver = passwd-file\n  args = {users}\n}}\n\
+                 service pop3-login {{\n  inet_listener pop3 {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  \
+                 inet_listener pop3s {{\n    port = 0\n  }}\n}}\n",
+                d = dir.display(),
+                users = users.display(),
+            ),
+        )
+        .expect("dovecot.conf");
+        // The mail belongs to nobody, as the passwd-file says.
+        let _ = Command::new("chown")
+            .args(["-R", "nobody:nogroup"])
+            .arg(dir)
+            .status();
+        if let Some(parent) = dir.parent() {
+            let _ = Command::new("chmod").args(["755"]).arg(parent).status();
+        }
+        let child = Command::new(dovecot)
+            .arg("-c")
+            .arg(&conf)
+            .arg("-F")
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("start dovecot");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "dovecot did not listen; its log: {}",
+                fs::read_to_string(dir.join("log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Dovecot { child, port }
+    }
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+}

@@ -707,6 +707,9 @@ fn fetchmail(dir: &ScratchDir, port: u16, options: &str, into: &Path) -> String 
     std::fs::set_permissions(&rc, std::fs::Permissions::from_mode(0o600)).unwrap();
     let mut command = Command::new(tool("fetchmail", "fetchmail"));
     command
+        // fetchmail asks DNS for this machine's full name when the host
+        // name has no dot; where no resolver answers, one quick try.
+        .env("RES_OPTIONS", "timeout:1 attempts:1")
         .env("FETCHMAILHOME", &home)
         .env("HOME", &home)
         .arg("--fetchmailrc")
@@ -812,9 +815,31 @@ fn getmail(dir: &ScratchDir, retriever: &str, port: u16, delete: bool, maildir: 
         ),
     )
     .unwrap();
-    let mut command = Command::new(tool("getmail", "getmail6"));
+    let getmail = tool("getmail", "getmail6");
+    // getmail asks DNS for this machine's full name (socket.getfqdn) when
+    // the host name has no dot, and a machine without a resolver that
+    // answers waits for the time-out: it is told a name instead.
+    // The interpreter getmail is installed for (Debian's, not one on PATH).
+    let script = std::fs::read_to_string(&getmail).expect("read the getmail script");
+    let interpreter = script
+        .lines()
+        .next()
+        .and_then(|line| line.strip_prefix("#!"))
+        .and_then(|line| line.split_whitespace().next())
+        .expect("getmail starts with a #! line")
+        .to_owned();
+    let mut command = Command::new(interpreter);
     command
         .env("HOME", &home)
+        .arg("-c")
+        .arg(
+            "import runpy, socket, sys\n\
+             socket.getfqdn = lambda name='': 'mailwright.test'\n\
+             sys.argv[0] = sys.argv[1]\n\
+             del sys.argv[1]\n\
+             runpy.run_path(sys.argv[0], run_name='__main__')",
+        )
+        .arg(&getmail)
         .arg("--getmaildir")
         .arg(&home)
         .arg("--rcfile")

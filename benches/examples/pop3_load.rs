@@ -8,7 +8,11 @@
 //!    untimed warm-up session first (its first login reads every message
 //!    for its size, or indexes the Maildir), then ROUNDS timed sessions,
 //!    the best kept. Prints seconds, messages per second, server CPU per
-//!    message and the ratio. Target: at least 2x Dovecot's rate.
+//!    message and the ratio. Target: at least 2x Dovecot's rate. The same
+//!    again with clients that cost less than poplib's line-by-line Python,
+//!    so that the servers' own speed shows: a Python socket reading
+//!    pipelined responses without parsing them, and this program as a
+//!    client (`--client`), one RETR at a time and pipelined.
 //! 2. **Memory of a big RETR.** One message of BIG MiB (default 100) in
 //!    the store, retrieved through the adapter by a client in this process
 //!    that discards what it reads without allocating. A counting global
@@ -52,6 +56,11 @@ const HEAP_TARGET: usize = 256 * 1024;
 const RATE_TARGET: f64 = 2.0;
 
 fn main() {
+    let all: Vec<String> = std::env::args().collect();
+    if all.get(1).map(String::as_str) == Some("--client") {
+        native_client(&all[2..]);
+        return;
+    }
     let mut args = std::env::args().skip(1);
     let messages: usize = args.next().map_or(1000, |a| a.parse().expect("MESSAGES"));
     let rounds: usize = args.next().map_or(3, |a| a.parse().expect("ROUNDS"));
@@ -70,8 +79,13 @@ fn main() {
         format!("{USER}:{{PLAIN}}{PASSWORD}:65534:65534::::\n"),
     )
     .expect("users");
+    // One worker for the one connection measured at a time, as Dovecot
+    // serves each POP3 connection from one single-threaded process: with a
+    // second, idle worker, tokio wakes it on every request (about 13 µs of
+    // CPU per round trip here). A server with many connections wants one
+    // worker per core.
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(1)
         .enable_all()
         .build()
         .expect("runtime");
@@ -131,9 +145,14 @@ fn main() {
         &self_ticks,
     );
 
-    for (i, mode) in ["Python poplib", "raw socket, pipelined, no line parsing"]
-        .iter()
-        .enumerate()
+    for (i, mode) in [
+        "Python poplib",
+        "raw socket, pipelined, no line parsing",
+        "native client, one RETR at a time",
+        "native client, pipelined",
+    ]
+    .iter()
+    .enumerate()
     {
         let (theirs, ours) = (&theirs[i], &ours[i]);
         println!();
@@ -325,12 +344,93 @@ p.quit()
 print(count, octets, logged_in - start, done - logged_in)
 "#;
 
+/// The native client (this program with `--client PORT USER PASSWORD
+/// MODE`): logs in, says `go`, waits for a line on stdin, retrieves every
+/// message (`lockstep`: one RETR at a time; `pipelined`: all at once),
+/// counting terminators without parsing lines, and prints what the Python
+/// client prints. A client this light leaves the time to the server.
+fn native_client(args: &[String]) {
+    let port: u16 = args[0].parse().expect("port");
+    let (user, password, mode) = (&args[1], &args[2], args[3].as_str());
+    let start = Instant::now();
+    let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream.set_nodelay(true).expect("nodelay");
+    let mut writer = stream.try_clone().expect("clone");
+    let mut reader = BufReader::with_capacity(1 << 16, stream);
+    let mut line = String::new();
+    let mut response = |reader: &mut BufReader<TcpStream>| {
+        line.clear();
+        reader.read_line(&mut line).expect("response");
+        assert!(line.starts_with("+OK"), "{line}");
+        line.clone()
+    };
+    response(&mut reader);
+    write!(writer, "USER {user}\r\nPASS {password}\r\nSTAT\r\n").expect("login");
+    response(&mut reader);
+    response(&mut reader);
+    let stat = response(&mut reader);
+    let count: usize = stat
+        .split_whitespace()
+        .nth(1)
+        .expect("count")
+        .parse()
+        .expect("count");
+    let logged_in = start.elapsed().as_secs_f64();
+    println!("go");
+    std::io::stdout().flush().expect("stdout");
+    std::io::stdin()
+        .read_line(&mut String::new())
+        .expect("stdin");
+    let retr_start = Instant::now();
+    let mut octets = 0u64;
+    let finder = memchr::memmem::Finder::new(b"\r\n.\r\n");
+    let mut buf = vec![0u8; 1 << 16];
+    // The last 4 bytes read, so a terminator split between reads is seen.
+    let mut carry: Vec<u8> = Vec::with_capacity(4 + buf.len());
+    let mut read_messages = |reader: &mut BufReader<TcpStream>, wanted: usize| {
+        let mut seen = 0;
+        while seen < wanted {
+            let n = reader.read(&mut buf).expect("read");
+            assert!(n > 0, "connection closed");
+            octets += n as u64;
+            carry.extend_from_slice(&buf[..n]);
+            seen += finder.find_iter(&carry).count();
+            let keep = carry.len().min(4);
+            carry.drain(..carry.len() - keep);
+        }
+        assert_eq!(seen, wanted, "a terminator too many");
+    };
+    if mode == "pipelined" {
+        let commands: String = (1..=count).map(|n| format!("RETR {n}\r\n")).collect();
+        let sender = std::thread::spawn(move || {
+            writer.write_all(commands.as_bytes()).expect("send");
+            writer
+        });
+        read_messages(&mut reader, count);
+        writer = sender.join().expect("sender");
+    } else {
+        for n in 1..=count {
+            write!(writer, "RETR {n}\r\n").expect("send");
+            read_messages(&mut reader, 1);
+        }
+    }
+    let seconds = retr_start.elapsed().as_secs_f64();
+    writer.write_all(b"QUIT\r\n").expect("quit");
+    // The server releases the maildrop once QUIT's update is done.
+    response(&mut reader);
+    println!("{count} {octets} {logged_in} {seconds}");
+}
+
 /// How the client retrieves.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
     LoginOnly,
     Poplib,
     Raw,
+    /// This program as the client: each RETR read whole before the next.
+    NativeLockstep,
+    /// This program as the client: every RETR sent at once.
+    NativePipelined,
 }
 
 /// One client session; with `ticks`, the CPU of the RETR loop.
@@ -340,19 +440,31 @@ fn client(
     mode: Mode,
     ticks: &dyn Fn() -> u64,
 ) -> (usize, u64, f64, f64, u64) {
-    let mut command = Command::new(python);
-    command
-        .arg("-c")
-        .arg(CLIENT)
-        .arg(port.to_string())
-        .arg(USER)
-        .arg(PASSWORD);
+    let mut command = match mode {
+        Mode::NativeLockstep | Mode::NativePipelined => {
+            let mut command = Command::new(std::env::current_exe().expect("this program"));
+            command.arg("--client");
+            command
+        }
+        _ => {
+            let mut command = Command::new(python);
+            command.arg("-c").arg(CLIENT);
+            command
+        }
+    };
+    command.arg(port.to_string()).arg(USER).arg(PASSWORD);
     match mode {
         Mode::LoginOnly => {
             command.arg("--login-only");
         }
         Mode::Raw => {
             command.arg("--raw");
+        }
+        Mode::NativeLockstep => {
+            command.arg("lockstep");
+        }
+        Mode::NativePipelined => {
+            command.arg("pipelined");
         }
         Mode::Poplib => {}
     }
@@ -397,11 +509,17 @@ fn measure_both(
     messages: usize,
     rounds: usize,
     ticks: &dyn Fn() -> u64,
-) -> [Measured; 2] {
+) -> [Measured; 4] {
     println!("{name}: warm-up session");
     let (count, _, first_login, _, _) = client(python, port, Mode::LoginOnly, ticks);
     assert_eq!(count, messages, "{name} lists every message");
-    [Mode::Poplib, Mode::Raw].map(|mode| {
+    [
+        Mode::Poplib,
+        Mode::Raw,
+        Mode::NativeLockstep,
+        Mode::NativePipelined,
+    ]
+    .map(|mode| {
         let mut best: Option<Measured> = None;
         for round in 1..=rounds {
             let (count, octets, login, seconds, cpu) = client(python, port, mode, ticks);
@@ -412,7 +530,12 @@ fn measure_both(
             );
             println!(
                 "{name}: {} round {round}: RETR {seconds:.3}s, {:.0} msg/s",
-                if mode == Mode::Raw { "raw" } else { "poplib" },
+                match mode {
+                    Mode::Raw => "raw",
+                    Mode::NativeLockstep => "native lockstep",
+                    Mode::NativePipelined => "native pipelined",
+                    _ => "poplib",
+                },
                 messages as f64 / seconds
             );
             let this = Measured {

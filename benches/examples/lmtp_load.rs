@@ -15,11 +15,10 @@
 #![allow(clippy::print_stdout, missing_docs)]
 
 use std::fs;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use mailstore::delivery::{DeliveryOptions, LocalDelivery};
 use mailstore::directory::{Directory, PasswdFile};
@@ -27,17 +26,30 @@ use mailstore::store::maildir_store::MaildirStore;
 use smtp_proto::adapter::{ServerOptions, serve_listener};
 use smtp_proto::server::ServerConfig;
 
-const TICKS_PER_SECOND: f64 = 100.0;
+#[path = "support/mod.rs"]
+mod support;
+
+use support::{Dovecot, Scratch, TICKS_PER_SECOND, self_ticks, tree_ticks};
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let messages: usize = args.next().map_or(10_000, |a| a.parse().expect("MESSAGES"));
     let sessions: usize = args.next().map_or(10, |a| a.parse().expect("SESSIONS"));
-    let scratch = Scratch::new();
+    let scratch = Scratch::new("lmtp-load");
     let users = scratch.0.join("users");
     fs::write(&users, "b@example.com:{PLAIN}secret:65534:65534::::\n").expect("write users");
 
-    let dovecot = Dovecot::start(&scratch.0, &users);
+    let dovecot = Dovecot::start(
+        &tool("dovecot"),
+        &scratch.0.join("dovecot"),
+        &users,
+        |port| {
+            format!(
+                "protocols = lmtp\n\
+                 service lmtp {{\n  inet_listener lmtp {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n}}\n"
+            )
+        },
+    );
     let theirs = run_load("dovecot", dovecot.port, messages, sessions, || {
         tree_ticks(dovecot.child.id())
     });
@@ -142,142 +154,9 @@ fn tool(name: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("{name} is not installed (scripts/test installs it)"))
 }
 
-/// utime + stime + cutime + cstime of a process, in clock ticks.
-fn ticks_of(stat: &str, with_children: bool) -> u64 {
-    // The command name is in parentheses and may hold spaces.
-    let rest = &stat[stat.rfind(')').map_or(0, |i| i + 2)..];
-    let fields: Vec<u64> = rest
-        .split(' ')
-        .skip(11)
-        .take(4)
-        .map(|f| f.parse().unwrap_or(0))
-        .collect();
-    let own = fields.first().copied().unwrap_or(0) + fields.get(1).copied().unwrap_or(0);
-    let reaped = fields.get(2).copied().unwrap_or(0) + fields.get(3).copied().unwrap_or(0);
-    if with_children { own + reaped } else { own }
-}
-
-/// CPU of this process, not counting reaped children (smtp-source).
-fn self_ticks() -> u64 {
-    ticks_of(&fs::read_to_string("/proc/self/stat").expect("stat"), false)
-}
-
-/// CPU of `root` and every process below it, reaped children included.
-fn tree_ticks(root: u32) -> u64 {
-    let mut parents = Vec::new();
-    for entry in fs::read_dir("/proc").expect("/proc").flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        let rest = &stat[stat.rfind(')').map_or(0, |i| i + 2)..];
-        let ppid: u32 = rest
-            .split(' ')
-            .nth(1)
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(0);
-        parents.push((pid, ppid, ticks_of(&stat, true)));
-    }
-    let mut tree = vec![root];
-    let mut total = 0;
-    while let Some(pid) = tree.pop() {
-        for (child, parent, ticks) in &parents {
-            if *child == pid {
-                total += ticks;
-            }
-            if *parent == pid {
-                tree.push(*child);
-            }
-        }
-    }
-    total
-}
-
 fn count_files(maildir: &Path) -> usize {
     ["new", "cur"]
         .iter()
         .map(|d| fs::read_dir(maildir.join(d)).map_or(0, |e| e.count()))
         .sum()
-}
-
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Scratch {
-        let path =
-            std::env::temp_dir().join(format!("mailwright-lmtp-load-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).expect("scratch");
-        Scratch(path)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Dovecot with only LMTP, on a loopback port, from a throwaway config.
-struct Dovecot {
-    child: Child,
-    port: u16,
-}
-
-impl Dovecot {
-    fn start(scratch: &Path, users: &Path) -> Dovecot {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .expect("bind")
-            .local_addr()
-            .expect("addr")
-            .port();
-        let dir = scratch.join("dovecot");
-        fs::create_dir_all(dir.join("run")).expect("run dir");
-        let conf = dir.join("dovecot.conf");
-        fs::write(
-            &conf,
-            format!(
-                "base_dir = {d}/run\nstate_dir = {d}/run\nlog_path = {d}/log\n\
-                 protocols = lmtp\nlisten = 127.0.0.1\nssl = no\n\
-                 default_internal_user = nobody\ndefault_login_user = nobody\n\
-                 mail_location = maildir:{d}/%d/%n/Maildir\n\
-                 passdb {{\n  driver = passwd-file\n  args = {users}\n}}\n\
-                 userdb {{\n  driver = passwd-file\n  args = {users}\n}}\n\
-                 service lmtp {{\n  inet_listener lmtp {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n}}\n",
-                d = dir.display(),
-                users = users.display(),
-            ),
-        )
-        .expect("dovecot.conf");
-        // The mail belongs to nobody, as the passwd-file says.
-        let _ = Command::new("chown")
-            .args(["-R", "nobody:nogroup"])
-            .arg(&dir)
-            .status();
-        let _ = Command::new("chmod").args(["755"]).arg(scratch).status();
-        let child = Command::new(tool("dovecot"))
-            .arg("-c")
-            .arg(&conf)
-            .arg("-F")
-            .stdin(Stdio::null())
-            .spawn()
-            .expect("start dovecot");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "dovecot did not listen");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Dovecot { child, port }
-    }
-}
-
-impl Drop for Dovecot {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .status();
-        let _ = self.child.wait();
-    }
 }

@@ -31,9 +31,9 @@
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -45,10 +45,14 @@ use peak_alloc::PeakAlloc;
 use pop3_proto::adapter::{ServerOptions, serve_listener};
 use pop3_proto::server::ServerConfig;
 
+#[path = "support/mod.rs"]
+mod support;
+
+use support::{Dovecot, Scratch, TICKS_PER_SECOND, self_ticks, tree_ticks};
+
 #[global_allocator]
 static HEAP: PeakAlloc = PeakAlloc;
 
-const TICKS_PER_SECOND: f64 = 100.0;
 const USER: &str = "b@example.com";
 const PASSWORD: &str = "secret";
 const MESSAGE_SIZE: usize = 4096;
@@ -72,7 +76,7 @@ fn main() {
         missing("/usr/lib/dovecot/pop3", "dovecot-pop3d");
     }
 
-    let scratch = Scratch::new();
+    let scratch = Scratch::new("pop3-load");
     let users = scratch.0.join("users");
     fs::write(
         &users,
@@ -125,7 +129,13 @@ fn main() {
     runtime.spawn(serve_listener(listener, backend, options));
 
     // Dovecot's, then ours.
-    let server = Dovecot::start(&dovecot, &dovecot_dir, &users);
+    let server = Dovecot::start(&dovecot, &dovecot_dir, &users, |port| {
+        format!(
+            "protocols = pop3\ndisable_plaintext_auth = no\n\
+             service pop3-login {{\n  inet_listener pop3 {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  \
+             inet_listener pop3s {{\n    port = 0\n  }}\n}}\n"
+        )
+    });
     let dovecot_ticks = || tree_ticks(server.child.id());
     let theirs = measure_both(
         "dovecot",
@@ -648,145 +658,4 @@ fn missing(name: &str, package: &str) -> ! {
          scripts/test installs it"
     );
     std::process::exit(2)
-}
-
-/// utime + stime + cutime + cstime of a process, in clock ticks.
-fn ticks_of(stat: &str, with_children: bool) -> u64 {
-    // The command name is in parentheses and may hold spaces.
-    let rest = &stat[stat.rfind(')').map_or(0, |i| i + 2)..];
-    let fields: Vec<u64> = rest
-        .split(' ')
-        .skip(11)
-        .take(4)
-        .map(|f| f.parse().unwrap_or(0))
-        .collect();
-    let own = fields.first().copied().unwrap_or(0) + fields.get(1).copied().unwrap_or(0);
-    let reaped = fields.get(2).copied().unwrap_or(0) + fields.get(3).copied().unwrap_or(0);
-    if with_children { own + reaped } else { own }
-}
-
-/// CPU of this process, not counting reaped children (the clients).
-fn self_ticks() -> u64 {
-    ticks_of(&fs::read_to_string("/proc/self/stat").expect("stat"), false)
-}
-
-/// CPU of `root` and every process below it, reaped children included.
-fn tree_ticks(root: u32) -> u64 {
-    let mut parents = Vec::new();
-    for entry in fs::read_dir("/proc").expect("/proc").flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        let rest = &stat[stat.rfind(')').map_or(0, |i| i + 2)..];
-        let ppid: u32 = rest
-            .split(' ')
-            .nth(1)
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(0);
-        parents.push((pid, ppid, ticks_of(&stat, true)));
-    }
-    let mut tree = vec![root];
-    let mut total = 0;
-    while let Some(pid) = tree.pop() {
-        for (child, parent, ticks) in &parents {
-            if *child == pid {
-                total += ticks;
-            }
-            if *parent == pid {
-                tree.push(*child);
-            }
-        }
-    }
-    total
-}
-
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Scratch {
-        let path =
-            std::env::temp_dir().join(format!("mailwright-pop3-load-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).expect("scratch");
-        Scratch(path)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Dovecot with only POP3, on a loopback port, from a throwaway config,
-/// serving `<dir>/<domain>/<local>/Maildir`.
-struct Dovecot {
-    child: Child,
-    port: u16,
-}
-
-impl Dovecot {
-    fn start(dovecot: &Path, dir: &Path, users: &Path) -> Dovecot {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .expect("bind")
-            .local_addr()
-            .expect("addr")
-            .port();
-        fs::create_dir_all(dir.join("run")).expect("run dir");
-        let conf = dir.join("dovecot.conf");
-        fs::write(
-            &conf,
-            format!(
-                "base_dir = {d}/run\nstate_dir = {d}/run\nlog_path = {d}/log\n\
-                 protocols = pop3\nlisten = 127.0.0.1\nssl = no\n\
-                 disable_plaintext_auth = no\n\
-                 default_internal_user = nobody\ndefault_login_user = nobody\n\
-                 mail_location = maildir:{d}/%d/%n/Maildir\n\
-                 passdb {{\n  driver = passwd-file\n  args = {users}\n}}\n\
-                 userdb {{\n  driver = passwd-file\n  args = {users}\n}}\n\
-                 service pop3-login {{\n  inet_listener pop3 {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  \
-                 inet_listener pop3s {{\n    port = 0\n  }}\n}}\n",
-                d = dir.display(),
-                users = users.display(),
-            ),
-        )
-        .expect("dovecot.conf");
-        // The mail belongs to nobody, as the passwd-file says.
-        let _ = Command::new("chown")
-            .args(["-R", "nobody:nogroup"])
-            .arg(dir)
-            .status();
-        if let Some(parent) = dir.parent() {
-            let _ = Command::new("chmod").args(["755"]).arg(parent).status();
-        }
-        let child = Command::new(dovecot)
-            .arg("-c")
-            .arg(&conf)
-            .arg("-F")
-            .stdin(Stdio::null())
-            .spawn()
-            .expect("start dovecot");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "dovecot did not listen; its log: {}",
-                fs::read_to_string(dir.join("log")).unwrap_or_default()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Dovecot { child, port }
-    }
-}
-
-impl Drop for Dovecot {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .status();
-        let _ = self.child.wait();
-    }
 }

@@ -64,6 +64,17 @@ pub(crate) async fn virtual_size(
         }
         Err(e) => return Err(e.into()),
     };
+    // Bytes already at hand are counted where they are.
+    let small = match &content {
+        Content::Memory(bytes) => return Ok(Some(CrlfLength::of(bytes))),
+        Content::File { len, .. } => *len <= READ_AT_ONCE,
+    };
+    if small {
+        let bytes = content
+            .into_bytes()
+            .map_err(|source| MaildropError::Read { uid, source })?;
+        return Ok(Some(CrlfLength::of(&bytes)));
+    }
     let mut reader = message_stream(content, uid)?;
     let mut size = CrlfLength::new();
     let mut buf = vec![0; 64 * 1024];

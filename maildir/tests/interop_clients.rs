@@ -312,7 +312,7 @@ fn mutt_copy(home: &Path, src: &Path, pattern: &str, dest: &Path, mbox_type: &st
     let keys =
         format!("<tag-pattern>{pattern}<enter><tag-prefix><copy-message>{dest_s}<enter><quit>");
     let shell = format!(
-        "timeout -k 2 10 {} -n -F /dev/null -R -f {src_s} -e '{settings}' -e 'push \"{keys}\"'",
+        "timeout --foreground -k 2 10 {} -n -F /dev/null -R -f {src_s} -e '{settings}' -e 'push \"{keys}\"'",
         mutt.display()
     );
     let out = run(
@@ -321,6 +321,10 @@ fn mutt_copy(home: &Path, src: &Path, pattern: &str, dest: &Path, mbox_type: &st
             .arg(&shell)
             .arg("/dev/null")
             .env("HOME", home)
+            // `script` runs the command through $SHELL; dash (and an unset
+            // SHELL) keeps itself as the foreground process, so `timeout`
+            // must not move mutt into a background group (SIGTTIN stops it).
+            .env("SHELL", "/bin/sh")
             .env("TERM", "xterm")
             .env_remove("MAIL")
             .env_remove("MAILDIR"),
@@ -329,9 +333,10 @@ fn mutt_copy(home: &Path, src: &Path, pattern: &str, dest: &Path, mbox_type: &st
     );
     assert!(
         out.status.success(),
-        "mutt ({shell}) failed: {}\n{}",
+        "mutt ({shell}) failed: {}\n{}\n--- terminal ---\n{}",
         out.status,
-        out.stderr_str()
+        out.stderr_str(),
+        out.stdout_str()
     );
     assert!(dest.exists(), "mutt wrote nothing to {}", dest.display());
 }

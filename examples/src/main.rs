@@ -1,12 +1,10 @@
-//! The reference mail server `mailserver` is not built yet (see README.md);
-//! this binary says so instead of pretending to serve mail.
+//! `mailserver`: Mailwright's reference mail server. `mailserver serve`
+//! runs SMTP, submission, LMTP and POP3 from one configuration file (or
+//! the embedded defaults); the other subcommands administer its
+//! directory. See `mailserver --help` and `mailserver default-config`.
 
-use std::process::ExitCode;
+mod mailserver;
 
-fn main() -> ExitCode {
-    eprintln!(
-        "mailserver: the reference server is not implemented yet; \
-         so far Mailwright ships the `sasl` crate (see README.md)"
-    );
-    ExitCode::from(2)
+fn main() -> std::process::ExitCode {
+    mailserver::main()
 }

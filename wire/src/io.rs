@@ -8,6 +8,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::timeout;
 
 use crate::TlsInfo;
+use crate::shutdown::Shutdown;
 use crate::stream::{AsyncStream, BoxedStream, TlsAcceptor};
 
 /// What one read brought.
@@ -21,6 +22,9 @@ pub enum ReadOutcome<'a> {
     TimedOut,
     /// The read failed; the connection is as good as closed.
     Failed(io::Error),
+    /// The server is stopping (only from
+    /// [`read_or_shutdown`](WireIo::read_or_shutdown)).
+    Shutdown,
 }
 
 /// A connection's stream with its read buffer and write time limit.
@@ -66,6 +70,34 @@ impl WireIo {
             Ok(Ok(0)) => ReadOutcome::End,
             Ok(Ok(n)) => ReadOutcome::Bytes(&self.buf[..n]),
             Ok(Err(error)) => ReadOutcome::Failed(error),
+        }
+    }
+
+    /// Like [`read`](Self::read), but gives up with
+    /// [`ReadOutcome::Shutdown`] as soon as `shutdown` fires, without
+    /// waiting for the peer. Bytes that arrive at the same moment are
+    /// not lost to a later read: the read is only abandoned while it has
+    /// nothing.
+    pub async fn read_or_shutdown(
+        &mut self,
+        limit: Duration,
+        shutdown: &mut Shutdown,
+    ) -> ReadOutcome<'_> {
+        if shutdown.is_triggered() {
+            return ReadOutcome::Shutdown;
+        }
+        let Some(stream) = self.stream.as_mut() else {
+            return ReadOutcome::End;
+        };
+        tokio::select! {
+            biased;
+            read = timeout(limit, stream.read(&mut self.buf)) => match read {
+                Err(_) => ReadOutcome::TimedOut,
+                Ok(Ok(0)) => ReadOutcome::End,
+                Ok(Ok(n)) => ReadOutcome::Bytes(&self.buf[..n]),
+                Ok(Err(error)) => ReadOutcome::Failed(error),
+            },
+            () = shutdown.triggered() => ReadOutcome::Shutdown,
         }
     }
 

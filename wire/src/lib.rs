@@ -13,7 +13,8 @@
 //! - with feature `tokio`: [`AsyncStream`], [`BoxedStream`] and the
 //!   [`TlsAcceptor`] trait through which an adapter upgrades a connection,
 //!   and [`WireIo`], the reads, writes, time limits and TLS upgrade every
-//!   adapter's connection loop is made of;
+//!   adapter's connection loop is made of, and [`Shutdown`], the signal
+//!   that tells connections their server is stopping;
 //!   with feature `rustls`: [`RustlsAcceptor`].
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -27,6 +28,8 @@ pub mod plain_text;
 #[cfg(feature = "rustls")]
 mod rustls;
 #[cfg(feature = "tokio")]
+mod shutdown;
+#[cfg(feature = "tokio")]
 mod stream;
 mod tls_info;
 
@@ -37,6 +40,8 @@ pub use io::{ReadOutcome, WireIo, handshake};
 pub use line::{LineEvent, LineReader};
 #[cfg(feature = "rustls")]
 pub use rustls::RustlsAcceptor;
+#[cfg(feature = "tokio")]
+pub use shutdown::{Shutdown, ShutdownTrigger, shutdown_signal};
 #[cfg(feature = "tokio")]
 pub use stream::{AsyncStream, BoxedStream, TlsAcceptor};
 pub use tls_info::TlsInfo;

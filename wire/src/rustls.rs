@@ -57,7 +57,17 @@ impl TlsAcceptor for RustlsAcceptor {
     async fn accept(&self, stream: BoxedStream) -> std::io::Result<(BoxedStream, TlsInfo)> {
         let tls = self.inner.accept(stream).await?;
         let (_, connection) = tls.get_ref();
-        let mut info = TlsInfo::default();
+        let mut info = TlsInfo {
+            protocol: match connection.protocol_version() {
+                Some(rustls::ProtocolVersion::TLSv1_3) => Some("TLSv1.3"),
+                Some(rustls::ProtocolVersion::TLSv1_2) => Some("TLSv1.2"),
+                _ => None,
+            },
+            cipher: connection
+                .negotiated_cipher_suite()
+                .and_then(|suite| suite.suite().as_str()),
+            ..TlsInfo::default()
+        };
         if connection.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3) {
             let mut exporter = [0u8; 32];
             if connection

@@ -10,6 +10,10 @@ pub struct TlsInfo {
     pub channel_bindings: Vec<sasl::ChannelBinding>,
     /// A verified client certificate's identity, for SASL EXTERNAL.
     pub peer_identity: Option<String>,
+    /// The protocol version, e.g. `TLSv1.3`, for logs and trace headers.
+    pub protocol: Option<&'static str>,
+    /// The cipher suite, e.g. `TLS13_AES_256_GCM_SHA384`.
+    pub cipher: Option<&'static str>,
 }
 
 impl TlsInfo {
@@ -18,6 +22,8 @@ impl TlsInfo {
         Self {
             channel_bindings,
             peer_identity,
+            protocol: None,
+            cipher: None,
         }
     }
 }

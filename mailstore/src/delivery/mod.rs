@@ -35,6 +35,19 @@ pub use session::DeliverySession;
 use crate::directory::Directory;
 use crate::store::Store;
 
+/// SMTP's one answer for a message from its recipients' answers (as
+/// LMTP gives them): success if any recipient got the message (the
+/// failures are logged), else the first failure.
+pub fn smtp_reply(replies: Vec<Reply>) -> Reply {
+    if replies.iter().any(|r| r.code() < 300) {
+        return replies::all_saved();
+    }
+    replies
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| replies::temporary(None))
+}
+
 /// How deliveries are made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

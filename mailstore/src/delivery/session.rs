@@ -19,6 +19,9 @@ pub struct DeliverySession {
     shared: Arc<Shared>,
     return_path: String,
     recipients: Vec<Accepted>,
+    /// Header lines the receiving server adds (`Received:`), written into
+    /// every copy after `Return-Path:` and `Delivered-To:`.
+    trace: String,
 }
 
 /// An accepted `RCPT TO`: the address as given and the accounts it
@@ -45,7 +48,21 @@ impl DeliverySession {
             shared,
             return_path: String::new(),
             recipients: Vec::new(),
+            trace: String::new(),
         }
+    }
+
+    /// Adds header lines (each ending in CRLF, such as a `Received:`
+    /// field) to every copy of the current transaction's message, after
+    /// `Return-Path:` and `Delivered-To:`. Call it before the data
+    /// arrives; the lines are forgotten when the transaction ends.
+    pub fn add_trace(&mut self, lines: &str) {
+        self.trace.push_str(lines);
+    }
+
+    fn end_transaction(&mut self) {
+        self.recipients.clear();
+        self.trace.clear();
     }
 
     /// Whether every account of a recipient is over quota already.
@@ -102,6 +119,7 @@ impl DeliverySession {
             };
             header.push_str(&format!("Delivered-To: {address}\r\n"));
         }
+        header.push_str(&self.trace);
         header
     }
 
@@ -231,7 +249,7 @@ impl Session for DeliverySession {
             ReversePath::Null => String::new(),
             ReversePath::Mailbox(mailbox) => mailbox.to_string(),
         };
-        self.recipients.clear();
+        self.end_transaction();
         Ok(Reply::new(
             250,
             Some(smtp_proto::EnhancedCode::new(2, 1, 0)),
@@ -280,16 +298,8 @@ impl Session for DeliverySession {
 
     async fn data(&mut self, body: &mut MessageBody<'_>) -> Result<Reply, BackendError> {
         let replies = self.deliver(body).await?;
-        self.recipients.clear();
-        // SMTP has one answer: success if any recipient got it (the
-        // failures are logged), else the first failure.
-        Ok(match replies.iter().find(|r| r.code() < 300) {
-            Some(_) => replies::all_saved(),
-            None => replies
-                .into_iter()
-                .next()
-                .unwrap_or_else(|| replies::temporary(None)),
-        })
+        self.end_transaction();
+        Ok(super::smtp_reply(replies))
     }
 
     async fn lmtp_data(
@@ -298,13 +308,13 @@ impl Session for DeliverySession {
         recipients: usize,
     ) -> Result<Vec<Reply>, BackendError> {
         let replies = self.deliver(body).await?;
-        self.recipients.clear();
+        self.end_transaction();
         debug_assert_eq!(replies.len(), recipients);
         Ok(replies)
     }
 
     async fn reset(&mut self) {
-        self.recipients.clear();
+        self.end_transaction();
     }
 }
 

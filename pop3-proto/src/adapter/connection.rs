@@ -28,6 +28,8 @@ struct Connection {
     /// message's response line and stuffed content, sent with what follows
     /// it so that a small message costs one write.
     pending: BytesMut,
+    /// Login failures already answered (each new one is delayed).
+    auth_failures: u32,
 }
 
 /// Why a message could not be sent whole.
@@ -46,6 +48,7 @@ impl Connection {
             options: options.clone(),
             body: Vec::new(),
             pending: BytesMut::new(),
+            auth_failures: 0,
         }
     }
 
@@ -89,7 +92,13 @@ impl Connection {
     }
 
     async fn read(&mut self) {
-        match self.io.read(self.options.config.idle_timeout).await {
+        let limit = self.options.config.idle_timeout;
+        let outcome = match self.options.shutdown.as_mut() {
+            Some(shutdown) => self.io.read_or_shutdown(limit, shutdown).await,
+            None => self.io.read(limit).await,
+        };
+        match outcome {
+            ReadOutcome::Shutdown => self.session.shutdown(),
             ReadOutcome::Bytes(bytes) => self.session.receive(bytes),
             ReadOutcome::TimedOut => self.session.timed_out(),
             ReadOutcome::End => self.session.end_of_input(),
@@ -103,6 +112,11 @@ impl Connection {
     /// Writes what waits: the pending message bytes, then the session's
     /// output.
     async fn write_out(&mut self) -> io::Result<()> {
+        let failures = self.session.auth_failures();
+        if failures > self.auth_failures {
+            self.auth_failures = failures;
+            tokio::time::sleep(self.options.auth_failure_delay).await;
+        }
         let output = self.session.take_output();
         if self.pending.is_empty() {
             return self.io.write(&output).await;

@@ -75,4 +75,4 @@ pub use connection::{serve, serve_listener};
 pub use options::{ServerOptions, Timeouts};
 #[cfg(feature = "rustls")]
 pub use wire::RustlsAcceptor;
-pub use wire::{AsyncStream, BoxedStream, TlsAcceptor};
+pub use wire::{AsyncStream, BoxedStream, Shutdown, TlsAcceptor};

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::TlsAcceptor;
+use super::{Shutdown, TlsAcceptor};
 use crate::server::ServerConfig;
 
 /// Write and handshake timeouts. The idle timeout, how long a client may
@@ -48,6 +48,12 @@ pub struct ServerOptions {
     /// connection holds about three times this much while it sends a
     /// message, whatever the message's size.
     pub read_size: usize,
+    /// How long a failed login (USER/PASS, APOP, AUTH) waits before its
+    /// response, as Dovecot's `auth_failure_delay` (none by default).
+    pub auth_failure_delay: Duration,
+    /// When it fires, sessions waiting for a command get `-ERR` and are
+    /// closed without deleting anything; a message being sent is sent first.
+    pub shutdown: Option<Shutdown>,
 }
 
 impl std::fmt::Debug for ServerOptions {
@@ -59,6 +65,8 @@ impl std::fmt::Debug for ServerOptions {
             .field("apop", &self.apop)
             .field("timeouts", &self.timeouts)
             .field("read_size", &self.read_size)
+            .field("auth_failure_delay", &self.auth_failure_delay)
+            .field("shutdown", &self.shutdown.is_some())
             .finish()
     }
 }
@@ -75,7 +83,21 @@ impl ServerOptions {
             apop: false,
             timeouts: Timeouts::default(),
             read_size: 64 * 1024,
+            auth_failure_delay: Duration::ZERO,
+            shutdown: None,
         }
+    }
+
+    /// Delays the response to every failed login by `delay`.
+    pub fn with_auth_failure_delay(mut self, delay: Duration) -> Self {
+        self.auth_failure_delay = delay;
+        self
+    }
+
+    /// Stops sessions gracefully when `shutdown` fires.
+    pub fn with_shutdown(mut self, shutdown: Shutdown) -> Self {
+        self.shutdown = Some(shutdown);
+        self
     }
 
     /// Offers STLS through `acceptor`.

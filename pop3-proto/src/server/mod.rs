@@ -270,6 +270,11 @@ impl ServerSession {
         }
     }
 
+    /// How many logins have failed on this connection.
+    pub fn auth_failures(&self) -> u32 {
+        self.auth_failures
+    }
+
     /// The client was idle longer than
     /// [`idle_timeout`](ServerConfig::idle_timeout): RFC 1939 §3's
     /// autologout. The session closes without a response and without

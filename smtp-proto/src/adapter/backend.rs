@@ -36,6 +36,71 @@ impl ConnectionInfo {
     }
 }
 
+/// Who the client is when a mail transaction starts: what a backend needs
+/// for policy (the authenticated user) and for its `Received:` header
+/// (RFC 5321 §4.4: the client's name, the protocol).
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct TransactionContext<'a> {
+    /// The name the client gave in EHLO, HELO or LHLO.
+    pub hello: Option<&'a str>,
+    /// Whether it said EHLO or LHLO rather than HELO.
+    pub extended: bool,
+    /// What TLS established, if the connection is protected.
+    pub tls: Option<&'a wire::TlsInfo>,
+    /// The authenticated identity, after AUTH.
+    pub identity: Option<&'a sasl::Identity>,
+    /// Whether the session speaks LMTP.
+    pub lmtp: bool,
+}
+
+impl TransactionContext<'_> {
+    /// The `with` keyword of a `Received:` header (RFC 3848): `SMTP`,
+    /// `ESMTP`, `ESMTPS`, `ESMTPA`, `ESMTPSA`, `LMTP`, `LMTPS`, `LMTPA` or
+    /// `LMTPSA`.
+    ///
+    /// ```
+    /// use smtp_proto::adapter::TransactionContext;
+    /// let context = TransactionContext::new(Some("client.example"), true, None, None, false);
+    /// assert_eq!(context.protocol(), "ESMTP");
+    /// ```
+    pub fn protocol(&self) -> &'static str {
+        match (
+            self.lmtp,
+            self.extended,
+            self.tls.is_some(),
+            self.identity.is_some(),
+        ) {
+            (true, _, false, false) => "LMTP",
+            (true, _, true, false) => "LMTPS",
+            (true, _, false, true) => "LMTPA",
+            (true, _, true, true) => "LMTPSA",
+            (false, false, _, _) => "SMTP",
+            (false, true, false, false) => "ESMTP",
+            (false, true, true, false) => "ESMTPS",
+            (false, true, false, true) => "ESMTPA",
+            (false, true, true, true) => "ESMTPSA",
+        }
+    }
+
+    /// A context from its parts (for tests and other adapters).
+    pub fn new<'a>(
+        hello: Option<&'a str>,
+        extended: bool,
+        tls: Option<&'a wire::TlsInfo>,
+        identity: Option<&'a sasl::Identity>,
+        lmtp: bool,
+    ) -> TransactionContext<'a> {
+        TransactionContext {
+            hello,
+            extended,
+            tls,
+            identity,
+            lmtp,
+        }
+    }
+}
+
 /// Makes a [`Session`] per connection.
 #[async_trait]
 pub trait Backend: Send + Sync + 'static {
@@ -56,6 +121,12 @@ pub trait Backend: Send + Sync + 'static {
 /// defaults accept.
 #[async_trait]
 pub trait Session: Send {
+    /// A transaction starts: called just before [`mail`](Self::mail)
+    /// with what is known about the client. Does nothing by default.
+    async fn transaction(&mut self, context: &TransactionContext<'_>) {
+        let _ = context;
+    }
+
     /// MAIL FROM, after the protocol checks passed. A 2xx reply accepts.
     async fn mail(
         &mut self,

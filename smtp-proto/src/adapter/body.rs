@@ -32,12 +32,14 @@ pub(super) enum BodyState {
 pub struct MessageBody<'c> {
     conn: &'c mut Connection,
     state: BodyState,
+    received: u64,
 }
 
 impl std::fmt::Debug for MessageBody<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MessageBody")
             .field("state", &self.state)
+            .field("received", &self.received)
             .finish()
     }
 }
@@ -47,7 +49,13 @@ impl<'c> MessageBody<'c> {
         Self {
             conn,
             state: BodyState::Open,
+            received: 0,
         }
+    }
+
+    /// How many bytes of the message [`chunk`](Self::chunk) has given so far.
+    pub fn received(&self) -> u64 {
+        self.received
     }
 
     pub(super) fn state(&self) -> BodyState {
@@ -74,7 +82,10 @@ impl<'c> MessageBody<'c> {
                 }
             };
             match event {
-                Some(Event::DataChunk(bytes)) => return Ok(Some(bytes)),
+                Some(Event::DataChunk(bytes)) => {
+                    self.received += bytes.len() as u64;
+                    return Ok(Some(bytes));
+                }
                 Some(Event::DataEnd) => self.state = BodyState::Ended,
                 Some(Event::DataAbort(reason)) => self.state = BodyState::Aborted(reason),
                 Some(Event::Reset) | None => {

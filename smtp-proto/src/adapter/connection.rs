@@ -8,6 +8,7 @@ use wire::{ReadOutcome, WireIo, handshake};
 use super::body::BodyState;
 use super::{
     Backend, BackendError, BoxedStream, ConnectionInfo, MessageBody, ServerOptions, Session,
+    TransactionContext,
 };
 use crate::reply::{EnhancedCode, Reply};
 use crate::server::{Event, ServerSession};
@@ -17,6 +18,8 @@ pub(super) struct Connection {
     io: WireIo,
     pub(super) session: ServerSession,
     options: ServerOptions,
+    /// AUTH failures already answered (each new one is delayed).
+    auth_failures: u32,
 }
 
 impl Connection {
@@ -25,6 +28,7 @@ impl Connection {
             io: WireIo::new(stream, options.read_size, options.timeouts.write),
             session,
             options: options.clone(),
+            auth_failures: 0,
         }
     }
 
@@ -66,10 +70,18 @@ impl Connection {
         } else {
             self.options.timeouts.command
         };
-        match self.io.read(limit).await {
+        // A message under way is received to its end before stopping.
+        let outcome = match self.options.shutdown.as_mut() {
+            Some(shutdown) if !self.session.in_body() => {
+                self.io.read_or_shutdown(limit, shutdown).await
+            }
+            _ => self.io.read(limit).await,
+        };
+        match outcome {
             ReadOutcome::Bytes(bytes) => self.session.receive(bytes),
             ReadOutcome::TimedOut => self.session.timed_out(),
             ReadOutcome::End => self.session.end_of_input(),
+            ReadOutcome::Shutdown => self.session.shutdown(),
             ReadOutcome::Failed(error) => {
                 tracing::debug!(%error, "read failed");
                 self.session.end_of_input();
@@ -78,6 +90,11 @@ impl Connection {
     }
 
     async fn write_out(&mut self) -> io::Result<()> {
+        let failures = self.session.auth_failures();
+        if failures > self.auth_failures {
+            self.auth_failures = failures;
+            tokio::time::sleep(self.options.auth_failure_delay).await;
+        }
         let output = self.session.take_output();
         self.io.write(&output).await
     }
@@ -148,6 +165,15 @@ pub async fn serve<B: Backend, S: super::AsyncStream + 'static>(
     while let Some(event) = conn.next_event().await? {
         let answer = match event {
             Event::Mail { from, params } => {
+                let (hello, extended) = conn.session.client_hello().unzip();
+                let context = TransactionContext {
+                    hello,
+                    extended: extended.unwrap_or(false),
+                    tls: conn.session.tls(),
+                    identity: conn.session.identity(),
+                    lmtp: conn.session.config().lmtp,
+                };
+                backend_session.transaction(&context).await;
                 Some(checked(backend_session.mail(&from, &params).await, "MAIL"))
             }
             Event::Rcpt { to, params } => {

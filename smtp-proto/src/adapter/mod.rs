@@ -46,10 +46,10 @@ mod body;
 mod connection;
 mod options;
 
-pub use backend::{Backend, BackendError, ConnectionInfo, Session};
+pub use backend::{Backend, BackendError, ConnectionInfo, Session, TransactionContext};
 pub use body::{BodyError, MessageBody};
 pub use connection::{serve, serve_listener};
 pub use options::{ServerOptions, Timeouts};
 #[cfg(feature = "rustls")]
 pub use wire::RustlsAcceptor;
-pub use wire::{AsyncStream, BoxedStream, TlsAcceptor};
+pub use wire::{AsyncStream, BoxedStream, Shutdown, TlsAcceptor};

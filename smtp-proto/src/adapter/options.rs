@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::TlsAcceptor;
+use super::{Shutdown, TlsAcceptor};
 use crate::server::ServerConfig;
 
 /// Read, write and handshake timeouts.
@@ -50,6 +50,13 @@ pub struct ServerOptions {
     pub timeouts: Timeouts,
     /// Bytes read from the socket at a time.
     pub read_size: usize,
+    /// How long a failed AUTH waits before its reply, as Dovecot's
+    /// `auth_failure_delay` (none by default), so that guessing passwords
+    /// is slow even over many connections.
+    pub auth_failure_delay: Duration,
+    /// When it fires, sessions waiting for a command are answered 421 and
+    /// closed; a message being received is received and answered first.
+    pub shutdown: Option<Shutdown>,
 }
 
 impl std::fmt::Debug for ServerOptions {
@@ -60,6 +67,8 @@ impl std::fmt::Debug for ServerOptions {
             .field("implicit_tls", &self.implicit_tls)
             .field("timeouts", &self.timeouts)
             .field("read_size", &self.read_size)
+            .field("auth_failure_delay", &self.auth_failure_delay)
+            .field("shutdown", &self.shutdown.is_some())
             .finish()
     }
 }
@@ -75,7 +84,21 @@ impl ServerOptions {
             implicit_tls: false,
             timeouts: Timeouts::default(),
             read_size: 64 * 1024,
+            auth_failure_delay: Duration::ZERO,
+            shutdown: None,
         }
+    }
+
+    /// Delays the reply to every failed AUTH by `delay`.
+    pub fn with_auth_failure_delay(mut self, delay: Duration) -> Self {
+        self.auth_failure_delay = delay;
+        self
+    }
+
+    /// Stops sessions gracefully when `shutdown` fires.
+    pub fn with_shutdown(mut self, shutdown: Shutdown) -> Self {
+        self.shutdown = Some(shutdown);
+        self
     }
 
     /// Offers STARTTLS through `acceptor`.

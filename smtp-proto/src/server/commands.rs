@@ -109,13 +109,13 @@ impl ServerSession {
 
     fn hello(&mut self, name: String, extended: bool) {
         self.reset_transaction();
-        self.helo = Some(Helo { extended });
         let reply = if extended {
             self.capabilities()
                 .ehlo_reply(&self.config.hostname, &format!("Hello {name}"))
         } else {
             Reply::new(250, None, self.config.hostname.clone())
         };
+        self.helo = Some(Helo { extended, name });
         self.send(&reply, true);
     }
 

@@ -81,6 +81,8 @@ pub struct ServerSession {
 #[derive(Debug)]
 struct Helo {
     extended: bool,
+    /// The client's name as it gave it.
+    name: String,
 }
 
 /// The mail transaction in progress.
@@ -240,6 +242,24 @@ impl ServerSession {
     /// Replies waiting to be sent; the caller writes them to the client.
     pub fn take_output(&mut self) -> BytesMut {
         self.output.split()
+    }
+
+    /// The name the client gave in its last EHLO, HELO or LHLO, and
+    /// whether it was EHLO or LHLO (the extended forms).
+    pub fn client_hello(&self) -> Option<(&str, bool)> {
+        self.helo
+            .as_ref()
+            .map(|helo| (helo.name.as_str(), helo.extended))
+    }
+
+    /// What TLS established, when the connection is protected.
+    pub fn tls(&self) -> Option<&TlsInfo> {
+        self.tls.as_ref()
+    }
+
+    /// How many AUTH exchanges have failed on this connection.
+    pub fn auth_failures(&self) -> u32 {
+        self.auth_failures
     }
 
     /// Memory the session holds in its buffers, in bytes (capacity, not length).

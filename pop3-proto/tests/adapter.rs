@@ -553,3 +553,50 @@ async fn a_large_message_streams_through_byte_stuffed() {
         &text[text.len() - 80..]
     );
 }
+
+#[tokio::test]
+async fn shutdown_closes_a_session_in_transaction_without_deleting() {
+    let backend = TestBackend::new(&[DOTTY]);
+    let log = Arc::clone(&backend.log);
+    let (trigger, shutdown) = wire::shutdown_signal();
+    let options = ServerOptions::new(plaintext_config()).with_shutdown(shutdown);
+    let (mut client, task) = start(backend, options);
+    client
+        .write_all(b"USER alice\r\nPASS secret\r\nDELE 1\r\n")
+        .await
+        .unwrap();
+    let mut reader = BufReader::new(client);
+    for _ in 0..4 {
+        assert!(read_line(&mut reader).await.starts_with("+OK"));
+    }
+    trigger.trigger();
+    let mut rest = String::new();
+    tokio::time::timeout(Duration::from_secs(10), reader.read_to_string(&mut rest))
+        .await
+        .expect("the server closes at shutdown")
+        .unwrap();
+    assert!(rest.starts_with("-ERR"), "{rest:?}");
+    task.await.unwrap().unwrap();
+    let log = log.lock().unwrap();
+    assert!(log.commits.is_empty(), "{:?}", log.commits);
+    assert_eq!((log.opened, log.dropped), (1, 1));
+}
+
+#[tokio::test]
+async fn a_failed_login_is_answered_after_the_delay() {
+    let delay = Duration::from_millis(300);
+    let options = ServerOptions::new(plaintext_config()).with_auth_failure_delay(delay);
+    let (mut client, task) = start(TestBackend::new(&[]), options);
+    let mut greeting = [0u8; 64];
+    let n = client.read(&mut greeting).await.unwrap();
+    assert!(greeting[..n].starts_with(b"+OK"));
+    let started = std::time::Instant::now();
+    let out = exchange(client, b"USER alice\r\nPASS wrong\r\nQUIT\r\n").await;
+    assert!(
+        started.elapsed() >= delay,
+        "answered after {:?}",
+        started.elapsed()
+    );
+    assert!(out.contains("-ERR [AUTH]"), "{out}");
+    task.await.unwrap().unwrap();
+}

@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use smtp_proto::adapter::{
     Backend, BackendError, ConnectionInfo, MessageBody, RustlsAcceptor, ServerOptions, Session,
-    Timeouts, serve,
+    Timeouts, TransactionContext, serve,
 };
 use smtp_proto::server::ServerConfig;
 use smtp_proto::{EnhancedCode, ForwardPath, RcptParams, Reply};
@@ -17,6 +17,9 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader
 struct Store {
     messages: Mutex<Vec<Vec<u8>>>,
     resets: Mutex<usize>,
+    /// What each transaction's context said: the client's name and the
+    /// protocol keyword.
+    contexts: Mutex<Vec<String>>,
 }
 
 struct TestBackend {
@@ -61,6 +64,11 @@ impl Backend for TestBackend {
 
 #[async_trait]
 impl Session for TestSession {
+    async fn transaction(&mut self, context: &TransactionContext<'_>) {
+        let seen = format!("{} {}", context.hello.unwrap_or("-"), context.protocol());
+        self.store.contexts.lock().unwrap().push(seen);
+    }
+
     async fn rcpt(&mut self, to: &ForwardPath, _: &RcptParams) -> Result<Reply, BackendError> {
         match to.to_string().as_str() {
             "<broken@example.org>" => Err("database connection refused: secret DSN".into()),
@@ -323,6 +331,7 @@ async fn starttls_then_auth_plain_then_mail() {
         *store.messages.lock().unwrap(),
         vec![b"secure\r\n".to_vec()]
     );
+    assert_eq!(*store.contexts.lock().unwrap(), ["c ESMTPSA"]);
 }
 
 #[tokio::test]
@@ -376,6 +385,112 @@ async fn implicit_tls_and_scram_sha256_plus_with_tls_exporter_binding() {
         "235 2.7.0 Authentication successful\r\n"
     );
     let out = exchange(tls, b"QUIT\r\n").await;
+    assert_eq!(out, "221 2.0.0 mx.example.org closing connection\r\n");
+    task.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn each_transaction_learns_the_clients_name_and_protocol() {
+    let store = Arc::new(Store::default());
+    let backend = TestBackend::new(Arc::clone(&store));
+    let out = run(
+        backend,
+        options(),
+        b"EHLO client.example\r\nMAIL FROM:<a@example.org>\r\nRSET\r\n\
+          HELO old.example\r\nMAIL FROM:<a@example.org>\r\nQUIT\r\n",
+    )
+    .await;
+    assert!(
+        out.ends_with("221 2.0.0 mx.example.org closing connection\r\n"),
+        "{out}"
+    );
+    assert_eq!(
+        *store.contexts.lock().unwrap(),
+        ["client.example ESMTP", "old.example SMTP"]
+    );
+}
+
+#[tokio::test]
+async fn shutdown_finishes_the_message_under_way_then_answers_421() {
+    let store = Arc::new(Store::default());
+    let backend = TestBackend::new(Arc::clone(&store));
+    let (trigger, shutdown) = wire::shutdown_signal();
+    let (client, task) = start(backend, options().with_shutdown(shutdown));
+    let mut client = BufReader::new(client);
+    assert!(read_reply(&mut client).await.starts_with("220 "));
+    client
+        .get_mut()
+        .write_all(b"EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\npart one\r\n")
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        assert!(read_reply(&mut client).await.starts_with("250"));
+    }
+    assert!(read_reply(&mut client).await.starts_with("354"));
+    trigger.trigger();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let out = exchange(client, b"part two\r\n.\r\n").await;
+    assert_eq!(
+        out,
+        "250 2.0.0 Stored\r\n421 4.3.2 mx.example.org Service shutting down, closing connection\r\n"
+    );
+    task.await.unwrap().unwrap();
+    assert_eq!(
+        *store.messages.lock().unwrap(),
+        vec![b"part one\r\npart two\r\n".to_vec()]
+    );
+}
+
+#[tokio::test]
+async fn shutdown_closes_an_idle_session_with_421() {
+    let (trigger, shutdown) = wire::shutdown_signal();
+    let backend = TestBackend::new(Arc::default());
+    let (client, task) = start(backend, options().with_shutdown(shutdown));
+    let mut client = BufReader::new(client);
+    assert!(read_reply(&mut client).await.starts_with("220 "));
+    trigger.trigger();
+    let mut rest = String::new();
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio::io::AsyncReadExt::read_to_string(&mut client, &mut rest),
+    )
+    .await
+    .expect("the server closes at shutdown")
+    .unwrap();
+    assert_eq!(
+        rest,
+        "421 4.3.2 mx.example.org Service shutting down, closing connection\r\n"
+    );
+    task.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn a_failed_auth_is_answered_after_the_delay() {
+    let delay = Duration::from_millis(300);
+    let mut config = ServerConfig::new("mx.example.org");
+    config.auth_mechanisms = vec![sasl::Mechanism::Plain];
+    config.require_tls_for_auth = false;
+    let options = ServerOptions::new(config).with_auth_failure_delay(delay);
+    let (client, task) = start(TestBackend::new(Arc::default()), options);
+    let mut client = BufReader::new(client);
+    assert!(read_reply(&mut client).await.starts_with("220 "));
+    client.get_mut().write_all(b"EHLO c\r\n").await.unwrap();
+    assert!(read_reply(&mut client).await.contains("AUTH PLAIN"));
+    let started = std::time::Instant::now();
+    // alice / wrong
+    client
+        .get_mut()
+        .write_all(b"AUTH PLAIN AGFsaWNlAHdyb25n\r\n")
+        .await
+        .unwrap();
+    let reply = read_reply(&mut client).await;
+    assert!(
+        started.elapsed() >= delay,
+        "answered after {:?}",
+        started.elapsed()
+    );
+    assert_eq!(reply, "535 5.7.8 Authentication credentials invalid\r\n");
+    let out = exchange(client, b"QUIT\r\n").await;
     assert_eq!(out, "221 2.0.0 mx.example.org closing connection\r\n");
     task.await.unwrap().unwrap();
 }

@@ -112,8 +112,12 @@ impl Listener {
                 continue;
             };
             let session = shared.sessions.clone();
+            let service = self.service;
             tokio::spawn(async move {
+                let ip = canonical(peer.ip());
+                tracing::info!("{service}: connect from [{ip}]");
                 protocol.serve(stream, peer).await;
+                tracing::info!("{service}: disconnect from [{ip}]");
                 drop(admitted);
                 drop(session);
             });

@@ -133,7 +133,7 @@ async fn bind(
     let mut options = DeliveryOptions::default();
     options.hostname = hostname.to_owned();
     let delivery = LocalDelivery::with_options(directory.clone(), Arc::clone(store), options);
-    let smtp = |service: Service, implicit_tls: bool| {
+    let smtp = |name: &'static str, service: Service, implicit_tls: bool| {
         let mut session = match service {
             Service::Mta => smtp_proto::server::ServerConfig::new(hostname),
             Service::Submission => {
@@ -156,6 +156,7 @@ async fn bind(
             (_, false) => base.with_starttls(Arc::clone(&acceptor)),
         };
         let backend = SmtpService {
+            name,
             service,
             delivery: delivery.clone(),
             directory: directory.clone(),
@@ -180,18 +181,18 @@ async fn bind(
     };
     let listen = &config.listen;
     let services: [(&'static str, &[SocketAddr], Protocol); 6] = [
-        ("smtp", &listen.smtp, smtp(Service::Mta, false)),
+        ("smtp", &listen.smtp, smtp("smtp", Service::Mta, false)),
         (
             "submission",
             &listen.submission,
-            smtp(Service::Submission, false),
+            smtp("submission", Service::Submission, false),
         ),
         (
             "submissions",
             &listen.submissions,
-            smtp(Service::Submission, true),
+            smtp("submissions", Service::Submission, true),
         ),
-        ("lmtp", &listen.lmtp, smtp(Service::Lmtp, false)),
+        ("lmtp", &listen.lmtp, smtp("lmtp", Service::Lmtp, false)),
         ("pop3", &listen.pop3, pop3(false)),
         ("pop3s", &listen.pop3s, pop3(true)),
     ];

@@ -30,16 +30,6 @@ pub(crate) enum Service {
     Lmtp,
 }
 
-impl Service {
-    fn name(self) -> &'static str {
-        match self {
-            Service::Mta => "smtpd",
-            Service::Submission => "submission",
-            Service::Lmtp => "lmtp",
-        }
-    }
-}
-
 /// The policy settings every session shares.
 #[derive(Debug)]
 pub(crate) struct Policy {
@@ -68,6 +58,8 @@ impl Policy {
 /// An smtp-proto backend for one listener.
 #[derive(Debug, Clone)]
 pub(crate) struct SmtpService {
+    /// The listener's name in log lines (smtp, submissions, …).
+    pub(crate) name: &'static str,
     pub(crate) service: Service,
     pub(crate) delivery: LocalDelivery,
     pub(crate) directory: Directory,
@@ -80,7 +72,7 @@ impl Backend for SmtpService {
 
     async fn connect(&self, info: &ConnectionInfo) -> Result<PolicySession, Reply> {
         let peer = info.peer.map(|addr| canonical(addr.ip()));
-        let service = self.service.name();
+        let service = self.name;
         let access = peer.and_then(|ip| self.policy.access(ip));
         let client = Client(peer);
         if access == Some(AccessAction::Reject) {
@@ -93,8 +85,8 @@ impl Backend for SmtpService {
         }
         let trusted = access == Some(AccessAction::Ok)
             || peer.is_some_and(|ip| self.policy.in_mynetworks(ip));
-        tracing::info!("{service}: connect from {client}");
         Ok(PolicySession {
+            name: self.name,
             service: self.service,
             inner: self.delivery.session(),
             directory: self.directory.clone(),
@@ -133,6 +125,7 @@ impl std::fmt::Display for Client {
 /// One connection's policy state around a delivery session.
 #[derive(Debug)]
 pub(crate) struct PolicySession {
+    name: &'static str,
     service: Service,
     inner: DeliverySession,
     directory: Directory,
@@ -169,7 +162,7 @@ impl PolicySession {
     fn log_reject(&self, stage: &str, reply: &Reply, what: &str) {
         tracing::info!(
             "{}: {}: reject: {stage} from {}: {} {}; {what}",
-            self.service.name(),
+            self.name,
             self.id_or_noqueue(),
             Client(self.peer),
             reply.code(),
@@ -212,7 +205,7 @@ impl PolicySession {
             };
             tracing::info!(
                 "{}: {}: to=<{recipient}>, relay=local, size={size}, status={status} ({} {})",
-                self.service.name(),
+                self.name,
                 self.id,
                 reply.code(),
                 reply_text(reply)
@@ -294,7 +287,7 @@ impl Session for PolicySession {
                 .unwrap_or_default();
             tracing::info!(
                 "{}: {}: client={}{login}, from=<{sender}>",
-                self.service.name(),
+                self.name,
                 self.id,
                 Client(self.peer)
             );
@@ -362,7 +355,7 @@ impl Session for PolicySession {
     async fn authenticated(&mut self, identity: &sasl::Identity) {
         tracing::info!(
             "{}: {}: sasl_username={}",
-            self.service.name(),
+            self.name,
             Client(self.peer),
             identity.authorization_id()
         );

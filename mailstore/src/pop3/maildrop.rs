@@ -25,6 +25,8 @@ pub struct InboxMaildrop {
     /// Which messages RETR sent (for `\Seen` at commit).
     retrieved: Vec<bool>,
     mark_seen: bool,
+    /// The account's name, for the log.
+    account: String,
     // Last, so the lock is released after the mailbox is closed.
     _lock: SessionLock,
 }
@@ -75,6 +77,7 @@ impl InboxMaildrop {
         }
         Ok(InboxMaildrop {
             mailbox,
+            account: account.to_owned(),
             uid_validity,
             retrieved: vec![false; uids.len()],
             uids,
@@ -139,6 +142,7 @@ impl Maildrop for InboxMaildrop {
         if expunge.is_empty() && seen.is_empty() {
             return Ok(());
         }
+        let seen_count = seen.len();
         // Only UIDs of the snapshot are named, so messages that arrived
         // since are left alone; those another session expunged meanwhile
         // are skipped by the store.
@@ -156,6 +160,7 @@ impl Maildrop for InboxMaildrop {
             transaction =
                 transaction.store(seen, FlagChange::new(FlagOp::Add, Flags::SEEN, Vec::new()));
         }
+        let deleted = expunge.len();
         if !expunge.is_empty() {
             transaction = transaction.expunge(expunge);
         }
@@ -163,6 +168,12 @@ impl Maildrop for InboxMaildrop {
             .commit(transaction)
             .await
             .map_err(MaildropError::from)?;
+        tracing::info!(
+            account = %self.account,
+            deleted,
+            seen = seen_count,
+            "POP3 maildrop updated"
+        );
         Ok(())
     }
 }

@@ -203,7 +203,7 @@ impl Pop3Maildrops {
             return Err(OpenError::InUse);
         };
         let mailbox = account.open(INBOX).await.map_err(open_error)?;
-        InboxMaildrop::snapshot(
+        let opened = InboxMaildrop::snapshot(
             mailbox,
             lock,
             account.name(),
@@ -214,7 +214,13 @@ impl Pop3Maildrops {
         .map_err(|e| match e {
             MaildropError::Store(e) => open_error(e),
             other => OpenError::Temporary(other.into()),
-        })
+        })?;
+        tracing::info!(
+            user = %user.name,
+            messages = pop3_proto::adapter::Maildrop::messages(&opened).len(),
+            "POP3 maildrop opened"
+        );
+        Ok(opened)
     }
 }
 

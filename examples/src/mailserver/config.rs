@@ -44,6 +44,7 @@ pub(crate) struct DirectoryConfig {
     pub(crate) maildir_column_base: Option<PathBuf>,
     pub(crate) default_pass_scheme: String,
     pub(crate) recipient_delimiter: String,
+    pub(crate) cache_ttl: u64,
 }
 
 /// `[storage]`
@@ -189,6 +190,7 @@ impl Default for DirectoryConfig {
             maildir_column_base: None,
             default_pass_scheme: "MD5-CRYPT".into(),
             recipient_delimiter: "+".into(),
+            cache_ttl: 60,
         }
     }
 }

@@ -1,7 +1,9 @@
 //! The user directory the configuration names: the embedded SQLite
 //! database, or an operator's SQL database with their queries.
 
-use mailstore::directory::{Directory, ResolveOptions, SqlDirectory, SqlQueries};
+use std::time::Duration;
+
+use mailstore::directory::{Cached, Directory, ResolveOptions, SqlDirectory, SqlQueries};
 
 use super::config::Loaded;
 use super::failure::Failure;
@@ -43,11 +45,25 @@ pub(crate) async fn open(loaded: &Loaded) -> Result<SqlDirectory, Failure> {
     Ok(sql)
 }
 
-/// The directory with Postfix's resolution rules and our delimiter.
+/// The directory with Postfix's resolution rules and our delimiter,
+/// behind a cache unless `cache_ttl` is 0. The embedded database's files
+/// are watched, so that the admin commands' changes count at once.
 pub(crate) fn resolver(sql: SqlDirectory, loaded: &Loaded) -> Directory {
+    let settings = &loaded.config.directory;
     let mut options = ResolveOptions::default();
     options
         .recipient_delimiter
-        .clone_from(&loaded.config.directory.recipient_delimiter);
-    Directory::new(sql).with_options(options)
+        .clone_from(&settings.recipient_delimiter);
+    let directory = if settings.cache_ttl == 0 {
+        Directory::new(sql)
+    } else {
+        let mut cached = Cached::new(sql, Duration::from_secs(settings.cache_ttl));
+        if let Some(database) = loaded.embedded_database() {
+            let mut wal = database.clone().into_os_string();
+            wal.push("-wal");
+            cached = cached.watching([database, wal.into()]);
+        }
+        Directory::new(cached)
+    };
+    directory.with_options(options)
 }

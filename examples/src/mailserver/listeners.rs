@@ -86,9 +86,14 @@ impl Listener {
         let mut shutdown = shared.shutdown.clone();
         loop {
             let accepted = tokio::select! {
-                accepted = self.socket.accept() => accepted,
+                biased;
                 () = shutdown.triggered() => return,
+                accepted = self.socket.accept() => accepted,
             };
+            // Accepted as the stop began: not greeted, closed at once.
+            if shutdown.is_triggered() {
+                return;
+            }
             let (stream, peer) = match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {

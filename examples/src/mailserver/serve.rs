@@ -12,7 +12,7 @@ use mailstore::pop3::Pop3Maildrops;
 use mailstore::store::Store;
 use mailstore::store::maildir_store::MaildirStore;
 use tokio::net::TcpListener;
-use tokio::signal::unix::{SignalKind, signal};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc;
 
 use super::config::Loaded;
@@ -61,13 +61,16 @@ async fn serve(loaded: &Loaded) -> Result<(), Failure> {
         shutdown,
         sessions,
     };
+    // Signals are watched before anyone is told we are ready, so that a
+    // SIGTERM right after `ready` stops us gracefully instead of killing.
+    let signals = Signals::watch()?;
     announce(&listeners);
     tracing::info!(config = %loaded.source, "mailserver ready");
     for listener in listeners {
         tokio::spawn(listener.run(shared.clone()));
     }
     drop(shared);
-    wait_for_stop(&tls).await?;
+    signals.wait_for_stop(&tls).await;
     tracing::info!("stopping: no new connections, finishing the sessions under way");
     trigger.trigger();
     if tokio::time::timeout(SHUTDOWN_GRACE, finished.recv())
@@ -80,24 +83,37 @@ async fn serve(loaded: &Loaded) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Serves signals until SIGTERM or SIGINT; SIGHUP reloads the certificate.
-async fn wait_for_stop(tls: &ReloadableTls) -> Result<(), Failure> {
-    let listen = |kind: SignalKind| {
-        signal(kind).map_err(|e| Failure::Unavailable(format!("cannot watch signals: {e}")))
-    };
-    let (mut term, mut int, mut hup) = (
-        listen(SignalKind::terminate())?,
-        listen(SignalKind::interrupt())?,
-        listen(SignalKind::hangup())?,
-    );
-    loop {
-        tokio::select! {
-            _ = term.recv() => return Ok(()),
-            _ = int.recv() => return Ok(()),
-            _ = hup.recv() => match tls.reload() {
-                Ok(()) => tracing::info!("SIGHUP: TLS certificate reloaded"),
-                Err(error) => tracing::error!("SIGHUP: keeping the old TLS certificate: {error}"),
-            },
+/// The signals the server answers.
+struct Signals {
+    term: Signal,
+    int: Signal,
+    hup: Signal,
+}
+
+impl Signals {
+    fn watch() -> Result<Signals, Failure> {
+        let listen = |kind: SignalKind| {
+            signal(kind).map_err(|e| Failure::Unavailable(format!("cannot watch signals: {e}")))
+        };
+        Ok(Signals {
+            term: listen(SignalKind::terminate())?,
+            int: listen(SignalKind::interrupt())?,
+            hup: listen(SignalKind::hangup())?,
+        })
+    }
+
+    /// Serves signals until SIGTERM or SIGINT; SIGHUP reloads the
+    /// certificate.
+    async fn wait_for_stop(mut self, tls: &ReloadableTls) {
+        loop {
+            tokio::select! {
+                _ = self.term.recv() => return,
+                _ = self.int.recv() => return,
+                _ = self.hup.recv() => match tls.reload() {
+                    Ok(()) => tracing::info!("SIGHUP: TLS certificate reloaded"),
+                    Err(error) => tracing::error!("SIGHUP: keeping the old TLS certificate: {error}"),
+                },
+            }
         }
     }
 }

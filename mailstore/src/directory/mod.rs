@@ -31,6 +31,7 @@
 //! ```
 
 mod aliases;
+mod cached;
 mod layered;
 mod memory;
 mod passwd_file;
@@ -43,6 +44,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use aliases::AliasFile;
+pub use cached::Cached;
 pub use layered::Layered;
 pub use memory::MemoryDirectory;
 pub use passwd_file::PasswdFile;

@@ -36,6 +36,15 @@ pub(crate) fn self_ticks() -> u64 {
 
 /// CPU of `root` and every process below it, reaped children included.
 pub(crate) fn tree_ticks(root: u32) -> u64 {
+    tree_pids(root)
+        .into_iter()
+        .filter_map(|pid| fs::read_to_string(format!("/proc/{pid}/stat")).ok())
+        .map(|stat| ticks_of(&stat, true))
+        .sum()
+}
+
+/// `root` and its descendants, as /proc shows them now.
+pub(crate) fn tree_pids(root: u32) -> Vec<u32> {
     let mut parents = Vec::new();
     for entry in fs::read_dir("/proc").expect("/proc").flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
@@ -44,27 +53,22 @@ pub(crate) fn tree_ticks(root: u32) -> u64 {
         let Ok(stat) = fs::read_to_string(entry.path().join("stat")) else {
             continue;
         };
+        // The command name is in parentheses and may hold spaces.
         let rest = &stat[stat.rfind(')').map_or(0, |i| i + 2)..];
         let ppid: u32 = rest
             .split(' ')
             .nth(1)
             .and_then(|p| p.parse().ok())
             .unwrap_or(0);
-        parents.push((pid, ppid, ticks_of(&stat, true)));
+        parents.push((pid, ppid));
     }
-    let mut tree = vec![root];
-    let mut total = 0;
-    while let Some(pid) = tree.pop() {
-        for (child, parent, ticks) in &parents {
-            if *child == pid {
-                total += ticks;
-            }
-            if *parent == pid {
-                tree.push(*child);
-            }
-        }
+    let mut found = vec![root];
+    let mut i = 0;
+    while let Some(&pid) = found.get(i) {
+        found.extend(parents.iter().filter(|(_, p)| *p == pid).map(|(c, _)| *c));
+        i += 1;
     }
-    total
+    found
 }
 
 /// A directory under the system's temporary directory, removed on drop.

@@ -68,6 +68,9 @@ impl DeliverySession {
     /// Whether every account of a recipient is over quota already.
     async fn all_full(&self, local: &[LocalRecipient]) -> Result<bool, Error> {
         for target in local {
+            if target.user.quota.is_unlimited() {
+                return Ok(false);
+            }
             let account = self.shared.store.account(&target.user).await?;
             if account.quota().await?.allows(0, 1) {
                 return Ok(false);

@@ -408,11 +408,24 @@ impl Account for MaildirAccount {
                     &MFlags::new(),
                 ))
             };
-            let maildir = Maildir::open(&path)
-                .map_err(|e| map_err(format!("opening {name:?}"), e))?
-                .with_quota(shared.quota_file());
+            let maildir =
+                Maildir::open(&path).map_err(|e| map_err(format!("opening {name:?}"), e))?;
+            // Without limits there is nothing to check before the rename,
+            // only the running total to keep for other readers.
+            let unlimited = shared.limit().is_unlimited();
+            let size = file.size();
+            let maildir = if unlimited {
+                maildir
+            } else {
+                maildir.with_quota(shared.quota_file())
+            };
             file.deliver_into(&maildir, flags.as_ref())
                 .map_err(|e| map_err(format!("delivering to {name:?}"), e))?;
+            if unlimited {
+                let _ = shared
+                    .quota_file()
+                    .add(i64::try_from(size).unwrap_or(i64::MAX), 1);
+            }
             if let Some(state) = inner.names.get(&name).and_then(|id| inner.boxes.get(id)) {
                 state.poke();
             }

@@ -432,13 +432,14 @@ impl Shared {
     }
 
     /// Takes the limits of the user most recently seen, rewriting
-    /// `maildirsize` if they differ from its first line.
+    /// `maildirsize` if they differ from the limits it was last written
+    /// (or found, when the account was opened) with. The file is not read
+    /// again on every call: `account` is called several times per
+    /// delivery.
     fn set_limit(&self, limit: QuotaLimit) -> Result<()> {
         let mut current = lock(&self.limit);
-        let quota = self.quota_file();
-        let on_disk = quota.read().ok().flatten().map(|s| s.limits);
-        if *current != limit || on_disk != Some(limits_of(limit)) {
-            quota
+        if *current != limit {
+            self.quota_file()
                 .recalculate(limits_of(limit))
                 .map_err(|e| map_err("writing maildirsize", e))?;
             *current = limit;

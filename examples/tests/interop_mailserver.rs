@@ -26,12 +26,12 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use mailserver_support::{
-    ALICE, ALICE_PASSWORD, BOB, BOB_PASSWORD, Config, Scratch, Setup, toml_string,
+    ALICE, ALICE_PASSWORD, BOB, BOB_PASSWORD, Config, Scratch, Setup, new_scratch, toml_string,
 };
 use sql_servers::{Kind, MYSQL_DUMP, POSTGRES_DUMP};
 
@@ -68,57 +68,10 @@ fn tool(program: &str, package: &str) -> PathBuf {
         })
 }
 
-/// Runs `command` with `stdin` to its end, at most [`CLIENT`].
-fn run(mut command: Command, stdin: &[u8]) -> Output {
-    let shown = format!("{command:?}");
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {shown}: {e}"));
-    let pid = child.id();
-    let mut input = child.stdin.take().unwrap();
-    let stdin = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        use std::io::Write as _;
-        let _ = input.write_all(&stdin);
-    });
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    let output = match rx.recv_timeout(CLIENT) {
-        Ok(output) => output.unwrap_or_else(|e| panic!("{shown}: {e}")),
-        Err(_) => {
-            sql_servers::signal(pid, "KILL");
-            panic!("{shown} did not finish within {CLIENT:?}");
-        }
-    };
-    let _ = writer.join();
-    output
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-/// Runs `command` and fails the test unless it succeeds; its standard
-/// output and error together.
+/// Runs `command` with `stdin` to its end, at most [`CLIENT`], and fails
+/// the test unless it succeeds; its standard output.
 fn run_ok(command: Command, stdin: &[u8]) -> String {
-    let shown = format!("{command:?}");
-    let output = run(command, stdin);
-    let transcript = text(&output);
-    assert!(
-        output.status.success(),
-        "{shown} failed ({}):\n{transcript}",
-        output.status
-    );
-    transcript
+    sql_servers::run(command, stdin, CLIENT)
 }
 
 // The support module runs the binary with `--config`; the newcomer's
@@ -527,15 +480,20 @@ for key, value in out.items():
     print("%s\t%s" % (key, json.dumps(value)))
 "#;
 
-/// Runs a Python script (after the prelude) with `args` as JSON; its
-/// output, and a failed test when it fails.
-fn python(script: &str, args: &str) -> String {
+/// `python3` running a script (after the prelude) with `args` as JSON.
+fn python_command(script: &str, args: &str) -> Command {
     let mut command = Command::new(tool("python3", "python3"));
     command
         .arg("-c")
         .arg(format!("{PYTHON_PRELUDE}{script}"))
         .arg(args);
-    run_ok(command, b"")
+    command
+}
+
+/// Runs a Python script (after the prelude) with `args` as JSON; its
+/// output, and a failed test when it fails.
+fn python(script: &str, args: &str) -> String {
+    run_ok(python_command(script, args), b"")
 }
 
 /// The last line of `output`.
@@ -659,22 +617,19 @@ fn curl_submit(scratch: &Scratch, tag: &str, message: &[u8], port: u16, cafile: 
     run_ok(command, b"");
 }
 
-/// Message `n` of alice's maildrop, retrieved with curl over POP3S.
-fn curl_retrieve(n: usize, port: u16, cafile: &Path) -> Vec<u8> {
+/// Message `n` of alice's maildrop, retrieved with curl over POP3S (into
+/// `scratch/curl-<n>.eml`).
+fn curl_retrieve(scratch: &Scratch, n: usize, port: u16, cafile: &Path) -> Vec<u8> {
+    let path = scratch.path(&format!("curl-{n}.eml"));
     let mut command = curl(cafile, port);
     command
         .arg("--url")
         .arg(format!("pop3s://localhost:{port}/{n}"))
-        .args(["--user", &format!("{ALICE}:{ALICE_PASSWORD}")]);
-    let shown = format!("{command:?}");
-    let output = run(command, b"");
-    assert!(
-        output.status.success(),
-        "{shown} failed ({}): {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output.stdout
+        .args(["--user", &format!("{ALICE}:{ALICE_PASSWORD}")])
+        .arg("--output")
+        .arg(&path);
+    run_ok(command, b"");
+    std::fs::read(&path).unwrap()
 }
 
 /// Submits `message` with swaks over submission with STARTTLS and AUTH
@@ -722,7 +677,7 @@ fn default_ports_free() {
 #[test]
 fn newcomers_path_with_the_embedded_defaults() {
     default_ports_free();
-    let scratch = Scratch::new("interop-newcomer");
+    let scratch = new_scratch("interop-newcomer");
     let dir = &scratch.dir;
     admin(dir, &["domain", "add", "example.com"], "");
     admin(
@@ -790,7 +745,9 @@ fn newcomers_path_with_the_embedded_defaults() {
     );
 
     // curl over POP3S: each message by number, leaving them.
-    let by_curl: Vec<Vec<u8>> = (1..=3).map(|n| curl_retrieve(n, 2995, &cafile)).collect();
+    let by_curl: Vec<Vec<u8>> = (1..=3)
+        .map(|n| curl_retrieve(&scratch, n, 2995, &cafile))
+        .collect();
     // poplib over POP3S: all of them, deleting them.
     let by_poplib = py_collect(
         &scratch,
@@ -1112,6 +1069,12 @@ fn postfixadmin_directory(database: &sql_servers::Server) {
     let cafile = setup.certificate_path();
     let smtp = server.port("smtp");
     let from = "someone@elsewhere.example";
+    // Plain SMTP to the MTA port, unauthenticated, from `from`.
+    let submit = |tag: &str, message: &[u8], to: &[&str]| {
+        py_submit(
+            scratch, tag, message, "plain", smtp, &cafile, None, from, to,
+        )
+    };
 
     let mut sent = Vec::new();
     for (tag, to) in [
@@ -1122,17 +1085,7 @@ fn postfixadmin_directory(database: &sql_servers::Server) {
     ] {
         let tag = format!("{tag}-{kind}");
         let message = message(&tag, from, to);
-        let refused = py_submit(
-            scratch,
-            &tag,
-            &message,
-            "plain",
-            smtp,
-            &cafile,
-            None,
-            from,
-            &[to],
-        );
+        let refused = submit(&tag, &message, &[to]);
         assert_eq!(refused, "{}", "to {to}");
         sent.push((tag, message, to));
     }
@@ -1142,34 +1095,14 @@ fn postfixadmin_directory(database: &sql_servers::Server) {
     let tag = format!("sql-refused-{kind}");
     let message = message(&tag, from, "tiny@example.net");
     assert!(message.len() > 2000);
-    let refused = py_submit(
-        scratch,
-        &tag,
-        &message,
-        "plain",
-        smtp,
-        &cafile,
-        None,
-        from,
-        &["user@example.org", "sam@example.net"],
-    );
+    let refused = submit(&tag, &message, &["user@example.org", "sam@example.net"]);
     assert!(
         refused.contains("\"user@example.org\": [554, \"5.7.1 "),
         "a domain not in the domain table: {refused}"
     );
     assert!(!refused.contains("sam@"), "{refused}");
     sent.push((tag.clone(), message.clone(), "sam@example.net"));
-    let refused = py_submit(
-        scratch,
-        &tag,
-        &message,
-        "plain",
-        smtp,
-        &cafile,
-        None,
-        from,
-        &["tiny@example.net"],
-    );
+    let refused = submit(&tag, &message, &["tiny@example.net"]);
     // Over quota: refused at RCPT or at the end of DATA, with Dovecot's
     // `quota_full_tempfail` (452 4.2.2) or without it (552 5.2.2).
     let over_quota = [
@@ -1233,16 +1166,13 @@ fn postfixadmin_directory(database: &sql_servers::Server) {
         json_path(&cafile),
         json_path(&scratch.path("off"))
     );
-    let mut command = Command::new(tool("python3", "python3"));
-    command
-        .arg("-c")
-        .arg(format!("{PYTHON_PRELUDE}{PY_COLLECT}"))
-        .arg(args);
-    let output = run(command, b"");
+    // Refused: the script fails, with the server's -ERR in its output.
+    let collected = sql_servers::try_run(python_command(PY_COLLECT, &args), b"", CLIENT);
     assert!(
-        !output.status.success() && text(&output).contains("-ERR"),
-        "the inactive account logged in: {}",
-        text(&output)
+        collected
+            .as_ref()
+            .is_err_and(|failure| failure.contains("-ERR")),
+        "the inactive account logged in: {collected:?}"
     );
     server.stop(SHUTDOWN);
 }

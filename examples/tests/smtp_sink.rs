@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use base64::Engine;
 
-use support::{Message, Scratch, Sink};
+use support::{Message, Scratch, Sink, dot_stuff};
 
 impl Sink {
     fn connect(&self) -> Client {
@@ -84,19 +84,6 @@ impl Client {
         self.send(b".\r\n");
         self.expect(250).remove(0)
     }
-}
-
-fn dot_stuff(body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(body.len() + 16);
-    let mut line_start = true;
-    for &byte in body {
-        if line_start && byte == b'.' {
-            out.push(b'.');
-        }
-        out.push(byte);
-        line_start = byte == b'\n';
-    }
-    out
 }
 
 /// The name in "OK queued as NAME".

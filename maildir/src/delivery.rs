@@ -31,6 +31,9 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use std::sync::Arc;
+
+use crate::dir_sync::DirSync;
 use crate::error::{Error, IoContext, Result};
 use crate::name::{Flags, MessageName};
 use crate::quota::Quota;
@@ -48,6 +51,17 @@ pub struct Maildir {
     new: PathBuf,
     cur: PathBuf,
     quota: Option<Quota>,
+    syncs: Option<Arc<MaildirSyncs>>,
+}
+
+/// The shared `fsync`s of one Maildir's `new/` and `cur/` (see
+/// [`DirSync`]); keep one per Maildir for as long as it is delivered to.
+#[derive(Debug, Default)]
+pub struct MaildirSyncs {
+    /// For renames into `new/`.
+    pub new: DirSync,
+    /// For renames into `cur/`.
+    pub cur: DirSync,
 }
 
 impl Maildir {
@@ -58,6 +72,7 @@ impl Maildir {
             new: root.join("new"),
             cur: root.join("cur"),
             quota: None,
+            syncs: None,
         }
     }
 
@@ -67,6 +82,26 @@ impl Maildir {
     pub fn with_quota(mut self, quota: Quota) -> Self {
         self.quota = Some(quota);
         self
+    }
+
+    /// Deliveries share their directory `fsync`s with every other
+    /// delivery through `syncs` (group commit) instead of each running
+    /// its own.
+    pub fn with_syncs(mut self, syncs: Arc<MaildirSyncs>) -> Self {
+        self.syncs = Some(syncs);
+        self
+    }
+
+    /// Makes renames into `dir` (`new/` or `cur/`) durable.
+    pub(crate) fn sync_dir(&self, dir: &Path) -> Result<()> {
+        match &self.syncs {
+            Some(syncs) if dir == self.new => syncs.new.sync(dir),
+            Some(syncs) if dir == self.cur => syncs.cur.sync(dir),
+            _ => fs::File::open(dir)
+                .context("open", dir)?
+                .sync_all()
+                .context("fsync", dir),
+        }
     }
 
     /// The quota kept, if any.

@@ -24,6 +24,7 @@
 #![deny(missing_docs)]
 
 pub mod delivery;
+pub mod dir_sync;
 pub mod dotlock;
 pub mod error;
 pub mod folder;

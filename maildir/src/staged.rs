@@ -192,10 +192,7 @@ impl StagedFile {
             // lost delta.
             let _ = quota.add(i64::try_from(size).unwrap_or(i64::MAX), 1);
         }
-        File::open(dir)
-            .context("open", dir)?
-            .sync_all()
-            .context("fsync", dir)?;
+        maildir.sync_dir(dir)?;
         Ok(Delivered {
             name: MessageName::parse(&name)?,
             path,

@@ -24,6 +24,12 @@ use super::smtp_service::{Policy, Service, SmtpService};
 use super::tls::ReloadableTls;
 use super::{directory, logging};
 
+/// Threads for blocking work (fsync, renames, password hashing). More
+/// would not make the disk faster: under 100 concurrent deliveries,
+/// tokio's default of 512 spent more CPU switching between a hundred
+/// threads than it saved (smtp_load: about 1.0 against 1.16 ms/msg).
+const BLOCKING_THREADS: usize = 16;
+
 /// How long shutdown waits for sessions still under way.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(60);
 
@@ -35,6 +41,7 @@ const MECHANISMS: [sasl::Mechanism; 2] = [sasl::Mechanism::Plain, sasl::Mechanis
 pub(crate) fn run(loaded: &Loaded) -> Result<(), Failure> {
     logging::init(&loaded.config.log.level);
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(BLOCKING_THREADS)
         .enable_all()
         .build()
         .map_err(|e| Failure::Unavailable(format!("cannot start the runtime: {e}")))?;

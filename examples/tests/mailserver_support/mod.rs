@@ -6,7 +6,7 @@
 //! * [`Config`]: the test configuration (every listener on
 //!   `127.0.0.1:0`, `failure_delay_ms = 0`, `connections_per_ip = 0`
 //!   unless changed), rendered to TOML by [`Config::render`].
-//! * [`Setup`]: a scratch directory under `target/tmp` holding
+//! * [`Setup`]: a scratch directory ([`new_scratch`]) holding
 //!   `mailserver.toml` and `data/` (the `data_dir`, written as an absolute
 //!   path); runs admin commands ([`Setup::cli`], [`Setup::add_user`], …),
 //!   reads the Maildirs ([`Setup::stored`]) and starts the server
@@ -17,18 +17,25 @@
 //!   ([`Server::smtp`], [`Server::pop3`], …), SIGTERM / SIGKILL. Dropping
 //!   it sends SIGTERM, then SIGKILL after 5 s; when dropped while a test
 //!   panics, it prints the server's log tail to the test's output.
-//! * [`Smtp`] and [`Pop3`]: raw blocking protocol clients (std sockets,
-//!   rustls for STARTTLS/STLS and implicit TLS, trusting exactly the
-//!   server's `<data_dir>/tls/cert.pem`); every failed expectation
-//!   panics with the server's log tail.
+//! * [`Smtp`] and [`Pop3`]: raw blocking protocol clients over a shared
+//!   [`LineConn`] (std sockets, rustls for STARTTLS/STLS and implicit
+//!   TLS, trusting exactly the server's `<data_dir>/tls/cert.pem`); every
+//!   failed expectation panics with the server's log tail.
 //! * [`Reply`]: an SMTP/LMTP reply; helpers [`dot_stuff`],
 //!   [`plain_credentials`], [`test_message`].
+//!
+//! [`Scratch`] and [`dot_stuff`] come from `tests/support/mod.rs` (the
+//! `smtp-sink` tests' support), included here.
 
 #![allow(dead_code)]
+
+#[path = "../support/mod.rs"]
+mod support;
 
 use std::fmt;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -41,6 +48,8 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme, StreamOwned};
+
+pub(crate) use support::{Scratch, dot_stuff};
 
 /// The path of the binary under test.
 pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_mailserver");
@@ -70,41 +79,10 @@ pub(crate) const START_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A fresh directory under cargo's `target/tmp`, removed when dropped
 /// (kept when the test panics, for a look at the data and the logs).
-#[derive(Debug)]
-pub(crate) struct Scratch {
-    pub(crate) dir: PathBuf,
-}
-
-impl Scratch {
-    /// Creates the directory; `name` makes it recognisable, the process id
-    /// and a counter make it unique.
-    pub(crate) fn new(name: &str) -> Scratch {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-            "mailserver-{}-{}-{}-{}",
-            env!("CARGO_CRATE_NAME"),
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed),
-            name
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create scratch directory");
-        Scratch { dir }
-    }
-
-    pub(crate) fn path(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            eprintln!("(scratch directory kept: {})", self.dir.display());
-            return;
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+pub(crate) fn new_scratch(name: &str) -> Scratch {
+    let mut scratch = Scratch::under(Path::new(env!("CARGO_TARGET_TMPDIR")), "mailserver", name);
+    scratch.keep_on_panic = true;
+    scratch
 }
 
 // ---------------------------------------------------------------------------
@@ -295,7 +273,7 @@ impl Setup {
     /// Writes `config` (with `data_dir` = `<scratch>/data`) and nothing
     /// else: no domain, no user.
     pub(crate) fn new(name: &str, config: Config) -> Setup {
-        let scratch = Scratch::new(name);
+        let scratch = new_scratch(name);
         let config_path = scratch.path("mailserver.toml");
         let data_dir = scratch.path("data");
         std::fs::write(&config_path, config.render(&data_dir)).expect("write mailserver.toml");
@@ -719,40 +697,52 @@ impl Server {
         );
     }
 
+    /// A client connection to `service`, from the local address `from`
+    /// when given, over implicit TLS when `tls` (handshake done).
+    #[track_caller]
+    fn line_conn(&self, service: &str, from: Option<Ipv4Addr>, tls: bool) -> LineConn {
+        let mut conn = connect(self.addr(service), from, &self.log);
+        if tls {
+            conn = Conn::Tls(Box::new(handshake(conn, &self.tls, &self.log)));
+        }
+        LineConn {
+            reader: Some(BufReader::new(conn)),
+            log: self.log.clone(),
+            tls: Arc::clone(&self.tls),
+            history: Vec::new(),
+        }
+    }
+
     /// A plain connection to `service`; the greeting is not read yet.
     #[track_caller]
     pub(crate) fn smtp(&self, service: &str) -> Smtp {
-        Smtp::new(connect(self.addr(service), None, &self.log), self)
+        Smtp(self.line_conn(service, None, false))
     }
 
     /// A plain connection to `service` from the local address `from`
     /// (127.0.0.2 etc.: Linux routes all of 127/8 to lo).
     #[track_caller]
     pub(crate) fn smtp_from(&self, service: &str, from: Ipv4Addr) -> Smtp {
-        Smtp::new(connect(self.addr(service), Some(from), &self.log), self)
+        Smtp(self.line_conn(service, Some(from), false))
     }
 
     /// An implicit-TLS connection to `service` (submissions); the TLS
     /// handshake is done, the greeting not read yet.
     #[track_caller]
     pub(crate) fn smtp_tls(&self, service: &str) -> Smtp {
-        let tcp = connect(self.addr(service), None, &self.log);
-        let tls = handshake(tcp, &self.tls, &self.log);
-        Smtp::new(Conn::Tls(Box::new(tls)), self)
+        Smtp(self.line_conn(service, None, true))
     }
 
     /// A plain POP3 connection to `service`; the greeting is not read yet.
     #[track_caller]
     pub(crate) fn pop3(&self, service: &str) -> Pop3 {
-        Pop3::new(connect(self.addr(service), None, &self.log), self)
+        Pop3(self.line_conn(service, None, false))
     }
 
     /// An implicit-TLS POP3 connection (pop3s); the greeting not read yet.
     #[track_caller]
     pub(crate) fn pop3_tls(&self, service: &str) -> Pop3 {
-        let tcp = connect(self.addr(service), None, &self.log);
-        let tls = handshake(tcp, &self.tls, &self.log);
-        Pop3::new(Conn::Tls(Box::new(tls)), self)
+        Pop3(self.line_conn(service, None, true))
     }
 }
 
@@ -992,6 +982,88 @@ fn read_line(reader: &mut BufReader<Conn>) -> Result<Option<Vec<u8>>, String> {
     }
 }
 
+/// What the raw clients [`Smtp`] and [`Pop3`] share (and reach through
+/// `Deref`): the connection behind a buffer, the server's log and TLS
+/// configuration, and what was sent; every panic carries the server's log
+/// tail.
+#[derive(Debug)]
+pub(crate) struct LineConn {
+    reader: Option<BufReader<Conn>>,
+    pub(crate) log: Log,
+    tls: Arc<ClientConfig>,
+    /// What was sent, for failure messages (last few commands).
+    history: Vec<String>,
+}
+
+impl LineConn {
+    fn reader(&mut self) -> &mut BufReader<Conn> {
+        self.reader.as_mut().expect("connection")
+    }
+
+    /// Whether the connection is TLS.
+    pub(crate) fn is_tls(&self) -> bool {
+        self.reader.as_ref().is_some_and(|r| r.get_ref().is_tls())
+    }
+
+    /// Context for failure messages.
+    pub(crate) fn context(&self) -> String {
+        let from = self.history.len().saturating_sub(6);
+        format!(
+            "\nlast commands sent: {:?}{}",
+            &self.history[from..],
+            self.log.tail()
+        )
+    }
+
+    /// Sends raw bytes (no CRLF added).
+    #[track_caller]
+    pub(crate) fn send(&mut self, bytes: &[u8]) {
+        let result = {
+            let conn = self.reader().get_mut();
+            conn.write_all(bytes).and_then(|()| conn.flush())
+        };
+        if let Err(e) = result {
+            panic!("write failed: {e}{}", self.context());
+        }
+    }
+
+    /// Sends raw bytes; `false` if the write failed (closed connection).
+    pub(crate) fn try_send(&mut self, bytes: &[u8]) -> bool {
+        let conn = self.reader().get_mut();
+        conn.write_all(bytes).and_then(|()| conn.flush()).is_ok()
+    }
+
+    /// Reads one line with its line end; see [`read_line`].
+    fn read_line(&mut self) -> Result<Option<Vec<u8>>, String> {
+        read_line(self.reader())
+    }
+
+    /// The TLS handshake on the plain connection, after the server's
+    /// go-ahead (`after`, for the message): checks that the server sent
+    /// nothing after it before the handshake.
+    #[track_caller]
+    fn start_tls(&mut self, after: &str) {
+        let reader = self.reader.take().expect("connection");
+        assert!(
+            reader.buffer().is_empty(),
+            "bytes after {after}: {:?}{}",
+            String::from_utf8_lossy(reader.buffer()),
+            self.context()
+        );
+        let tls = handshake(reader.into_inner(), &self.tls, &self.log);
+        self.reader = Some(BufReader::new(Conn::Tls(Box::new(tls))));
+    }
+
+    /// Sets the socket's read timeout.
+    pub(crate) fn set_read_timeout(&mut self, timeout: Duration) {
+        self.reader()
+            .get_ref()
+            .tcp()
+            .set_read_timeout(Some(timeout))
+            .unwrap();
+    }
+}
+
 // ---------------------------------------------------------------------------
 // SMTP / LMTP
 
@@ -1073,68 +1145,30 @@ impl fmt::Display for Reply {
 
 /// A raw SMTP/LMTP client; every panic carries the server's log tail.
 #[derive(Debug)]
-pub(crate) struct Smtp {
-    reader: Option<BufReader<Conn>>,
-    pub(crate) log: Log,
-    tls: Arc<ClientConfig>,
-    /// What was sent, for failure messages (last few commands).
-    history: Vec<String>,
+pub(crate) struct Smtp(LineConn);
+
+impl Deref for Smtp {
+    type Target = LineConn;
+
+    fn deref(&self) -> &LineConn {
+        &self.0
+    }
+}
+
+impl DerefMut for Smtp {
+    fn deref_mut(&mut self) -> &mut LineConn {
+        &mut self.0
+    }
 }
 
 impl Smtp {
-    fn new(conn: Conn, server: &Server) -> Smtp {
-        Smtp {
-            reader: Some(BufReader::new(conn)),
-            log: server.log.clone(),
-            tls: Arc::clone(&server.tls),
-            history: Vec::new(),
-        }
-    }
-
-    fn reader(&mut self) -> &mut BufReader<Conn> {
-        self.reader.as_mut().expect("connection")
-    }
-
-    /// Whether the connection is TLS.
-    pub(crate) fn is_tls(&self) -> bool {
-        self.reader.as_ref().is_some_and(|r| r.get_ref().is_tls())
-    }
-
-    /// Context for failure messages.
-    pub(crate) fn context(&self) -> String {
-        let from = self.history.len().saturating_sub(6);
-        format!(
-            "\nlast commands sent: {:?}{}",
-            &self.history[from..],
-            self.log.tail()
-        )
-    }
-
-    /// Sends raw bytes (no CRLF added).
-    #[track_caller]
-    pub(crate) fn send(&mut self, bytes: &[u8]) {
-        let result = {
-            let conn = self.reader().get_mut();
-            conn.write_all(bytes).and_then(|()| conn.flush())
-        };
-        if let Err(e) = result {
-            panic!("write failed: {e}{}", self.context());
-        }
-    }
-
-    /// Sends raw bytes; `false` if the write failed (closed connection).
-    pub(crate) fn try_send(&mut self, bytes: &[u8]) -> bool {
-        let conn = self.reader().get_mut();
-        conn.write_all(bytes).and_then(|()| conn.flush()).is_ok()
-    }
-
     /// Reads one reply; `None` when the connection is closed first.
     #[track_caller]
     pub(crate) fn try_reply(&mut self) -> Option<Reply> {
         let mut lines = Vec::new();
         let mut code = 0;
         loop {
-            let line = match read_line(self.reader()) {
+            let line = match self.read_line() {
                 Ok(Some(line)) => line,
                 Ok(None) if lines.is_empty() => return None,
                 Ok(None) => panic!(
@@ -1247,15 +1281,7 @@ impl Smtp {
     #[track_caller]
     pub(crate) fn starttls(&mut self) {
         self.expect("STARTTLS", 220);
-        let reader = self.reader.take().expect("connection");
-        assert!(
-            reader.buffer().is_empty(),
-            "bytes after the STARTTLS 220: {:?}{}",
-            String::from_utf8_lossy(reader.buffer()),
-            self.context()
-        );
-        let tls = handshake(reader.into_inner(), &self.tls, &self.log);
-        self.reader = Some(BufReader::new(Conn::Tls(Box::new(tls))));
+        self.start_tls("the STARTTLS 220");
     }
 
     /// `AUTH PLAIN <initial response>`; returns the reply (235 on
@@ -1354,15 +1380,6 @@ impl Smtp {
         }
         replies
     }
-
-    /// Sets the socket's read timeout.
-    pub(crate) fn set_read_timeout(&mut self, timeout: Duration) {
-        self.reader()
-            .get_ref()
-            .tcp()
-            .set_read_timeout(Some(timeout))
-            .unwrap();
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1370,40 +1387,27 @@ impl Smtp {
 
 /// A raw POP3 client; every panic carries the server's log tail.
 #[derive(Debug)]
-pub(crate) struct Pop3 {
-    reader: Option<BufReader<Conn>>,
-    pub(crate) log: Log,
-    tls: Arc<ClientConfig>,
-    history: Vec<String>,
+pub(crate) struct Pop3(LineConn);
+
+impl Deref for Pop3 {
+    type Target = LineConn;
+
+    fn deref(&self) -> &LineConn {
+        &self.0
+    }
+}
+
+impl DerefMut for Pop3 {
+    fn deref_mut(&mut self) -> &mut LineConn {
+        &mut self.0
+    }
 }
 
 impl Pop3 {
-    fn new(conn: Conn, server: &Server) -> Pop3 {
-        Pop3 {
-            reader: Some(BufReader::new(conn)),
-            log: server.log.clone(),
-            tls: Arc::clone(&server.tls),
-            history: Vec::new(),
-        }
-    }
-
-    fn reader(&mut self) -> &mut BufReader<Conn> {
-        self.reader.as_mut().expect("connection")
-    }
-
-    pub(crate) fn context(&self) -> String {
-        let from = self.history.len().saturating_sub(6);
-        format!(
-            "\nlast commands sent: {:?}{}",
-            &self.history[from..],
-            self.log.tail()
-        )
-    }
-
     /// Reads one status line (without CRLF); `None` if closed.
     #[track_caller]
     pub(crate) fn try_line(&mut self) -> Option<String> {
-        match read_line(self.reader()) {
+        match self.read_line() {
             Ok(Some(line)) => {
                 let line = String::from_utf8_lossy(&line).into_owned();
                 assert!(
@@ -1448,14 +1452,7 @@ impl Pop3 {
             line.to_string()
         };
         self.history.push(shown);
-        let result = {
-            let conn = self.reader().get_mut();
-            conn.write_all(format!("{line}\r\n").as_bytes())
-                .and_then(|()| conn.flush())
-        };
-        if let Err(e) = result {
-            panic!("write failed: {e}{}", self.context());
-        }
+        self.send(format!("{line}\r\n").as_bytes());
         self.line()
     }
 
@@ -1489,7 +1486,7 @@ impl Pop3 {
     pub(crate) fn multiline(&mut self) -> Vec<u8> {
         let mut body = Vec::new();
         loop {
-            let line = match read_line(self.reader()) {
+            let line = match self.read_line() {
                 Ok(Some(line)) => line,
                 Ok(None) => panic!(
                     "closed inside a multi-line reply after {} bytes{}",
@@ -1510,15 +1507,7 @@ impl Pop3 {
     #[track_caller]
     pub(crate) fn stls(&mut self) {
         self.ok("STLS");
-        let reader = self.reader.take().expect("connection");
-        assert!(
-            reader.buffer().is_empty(),
-            "bytes after the STLS +OK: {:?}{}",
-            String::from_utf8_lossy(reader.buffer()),
-            self.context()
-        );
-        let tls = handshake(reader.into_inner(), &self.tls, &self.log);
-        self.reader = Some(BufReader::new(Conn::Tls(Box::new(tls))));
+        self.start_tls("the STLS +OK");
     }
 
     /// `USER` and `PASS` (both +OK).
@@ -1581,20 +1570,6 @@ impl Pop3 {
 
 // ---------------------------------------------------------------------------
 // Helpers
-
-/// SMTP dot-stuffing: a `.` doubled at the start of every line.
-pub(crate) fn dot_stuff(body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(body.len() + 16);
-    let mut line_start = true;
-    for &byte in body {
-        if line_start && byte == b'.' {
-            out.push(b'.');
-        }
-        out.push(byte);
-        line_start = byte == b'\n';
-    }
-    out
-}
 
 /// The base64 `AUTH PLAIN` initial response for `user`/`password`.
 pub(crate) fn plain_credentials(user: &str, password: &str) -> String {

@@ -1,32 +1,42 @@
 //! What the `smtp-sink` tests share: a scratch directory and a running sink
-//! with a look at its spool. Included with `mod support;`; not every test
-//! file uses every item.
+//! with a look at its spool, and SMTP dot-stuffing. Included with
+//! `mod support;` (and by `mailserver_support`, for [`Scratch`] and
+//! [`dot_stuff`]); not every test file uses every item.
 
 #![allow(dead_code)]
 
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-/// A fresh directory under the system temp dir, removed when dropped.
+/// A fresh directory, removed when dropped.
+#[derive(Debug)]
 pub(crate) struct Scratch {
     pub(crate) dir: PathBuf,
     /// Leave the removal to a background `rm -rf` (for directories with
     /// many files).
     pub(crate) remove_in_background: bool,
+    /// Keep the directory when dropped while the test panics (for a look
+    /// at the data and the logs).
+    pub(crate) keep_on_panic: bool,
 }
 
 impl Scratch {
-    /// Creates the directory; `name` makes it recognisable, a counter and
-    /// the process id make it unique.
+    /// A directory under the system temp dir (see [`Scratch::under`]).
     pub(crate) fn new(name: &str) -> Scratch {
+        Scratch::under(&std::env::temp_dir(), "mailwright", name)
+    }
+
+    /// Creates `parent/<prefix>-<crate>-<pid>-<counter>-<name>`: `name`
+    /// makes it recognisable, the process id and a counter make it unique.
+    pub(crate) fn under(parent: &Path, prefix: &str, name: &str) -> Scratch {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "mailwright-{}-{}-{}-{}",
+        let dir = parent.join(format!(
+            "{prefix}-{}-{}-{}-{}",
             env!("CARGO_CRATE_NAME"),
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed),
@@ -37,6 +47,7 @@ impl Scratch {
         Scratch {
             dir,
             remove_in_background: false,
+            keep_on_panic: false,
         }
     }
 
@@ -47,6 +58,10 @@ impl Scratch {
 
 impl Drop for Scratch {
     fn drop(&mut self) {
+        if self.keep_on_panic && std::thread::panicking() {
+            eprintln!("(scratch directory kept: {})", self.dir.display());
+            return;
+        }
         if self.remove_in_background {
             // Unlinking is slow where the disk is mounted with `discard`
             // (about 3 ms a file here: a minute for 20,000): let rm do it
@@ -64,6 +79,20 @@ impl Drop for Scratch {
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// SMTP dot-stuffing: a `.` doubled at the start of every line.
+pub(crate) fn dot_stuff(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len() + 16);
+    let mut line_start = true;
+    for &byte in body {
+        if line_start && byte == b'.' {
+            out.push(b'.');
+        }
+        out.push(byte);
+        line_start = byte == b'\n';
+    }
+    out
 }
 
 /// A message the sink stored: `DIR/new/<name>.eml` and its envelope.

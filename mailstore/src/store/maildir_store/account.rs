@@ -347,7 +347,7 @@ impl Account for MaildirAccount {
     }
 
     async fn begin_append(&self) -> Result<Box<dyn MessageWriter>> {
-        blocking(|| -> Result<Box<dyn MessageWriter>> {
+        let begin = || -> Result<Box<dyn MessageWriter>> {
             let shared = &self.shared;
             let room = match shared.limit().bytes {
                 Some(max) if max > 0 => Some(max.saturating_sub(shared.usage()?.0)),
@@ -361,7 +361,14 @@ impl Account for MaildirAccount {
                 room,
                 failed: None,
             }))
-        })
+        };
+        // Creating a file is quicker than handing the thread over; reading
+        // maildirsize for the room left is not always.
+        if self.shared.limit().bytes.is_some_and(|max| max > 0) {
+            blocking(begin)
+        } else {
+            begin()
+        }
     }
 
     async fn quota(&self) -> Result<QuotaUsage> {
@@ -408,8 +415,9 @@ impl Account for MaildirAccount {
                     &MFlags::new(),
                 ))
             };
-            let maildir =
-                Maildir::open(&path).map_err(|e| map_err(format!("opening {name:?}"), e))?;
+            let maildir = Maildir::open(&path)
+                .map_err(|e| map_err(format!("opening {name:?}"), e))?
+                .with_syncs(shared.syncs_for(&path));
             // Without limits there is nothing to check before the rename,
             // only the running total to keep for other readers.
             let unlimited = shared.limit().is_unlimited();

@@ -154,6 +154,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use ::maildir::delivery::MaildirSyncs;
 use ::maildir::dotlock::{DotLock, DotLockOptions};
 use ::maildir::folders::MaildirPlusPlus;
 use ::maildir::quota::{Limits, Quota};
@@ -360,6 +361,8 @@ pub(crate) struct Shared {
     poll_interval: Duration,
     limit: Mutex<QuotaLimit>,
     inner: Mutex<Inner>,
+    /// Directory fsyncs shared by concurrent deliveries, per folder.
+    syncs: Mutex<HashMap<PathBuf, Arc<MaildirSyncs>>>,
 }
 
 /// The mailboxes sessions have touched, by id.
@@ -406,6 +409,7 @@ impl Shared {
             poll_interval: store.poll_interval,
             limit: Mutex::new(limit),
             inner: Mutex::new(Inner::default()),
+            syncs: Mutex::new(HashMap::new()),
         };
         if !root.join(UIDLIST_FILE).exists() {
             shared.new_uidlist(&root)?;
@@ -425,6 +429,12 @@ impl Shared {
 
     pub(crate) fn root(&self) -> &Path {
         self.mpp.root()
+    }
+
+    /// The shared directory fsyncs of the folder at `path`.
+    pub(crate) fn syncs_for(&self, path: &Path) -> Arc<MaildirSyncs> {
+        let mut syncs = lock(&self.syncs);
+        Arc::clone(syncs.entry(path.to_path_buf()).or_default())
     }
 
     fn quota_file(&self) -> Quota {

@@ -9,8 +9,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use mailserver_support::{
-    ALICE, ALICE_PASSWORD, BOB, BOB_PASSWORD, CliOutput, Config, DOMAIN, HOSTNAME, Reply, SERVICES,
-    Server, Setup, Smtp, Stored, test_message, wait_until,
+    ALICE, ALICE_PASSWORD, BOB, BOB_PASSWORD, CliOutput, Config, Conn, DOMAIN, HOSTNAME, Reply,
+    SERVICES, Server, Setup, Smtp, Stored, client_config_trusting, connect, signal, test_message,
+    wait_until,
 };
 
 const OUTSIDE: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
@@ -1423,4 +1424,63 @@ fn serve_on_a_busy_port_exits_4() {
     let output = setup.cli(&["serve"]);
     assert_eq!(output.code, Some(4), "{output}");
     assert!(!output.stdout.contains("ready"), "{output}");
+}
+
+/// Whether a TLS handshake with the submissions port succeeds when the
+/// client trusts exactly `pem`.
+fn handshake_trusting(server: &Server, pem: &[u8]) -> bool {
+    use rustls::pki_types::ServerName;
+    let config = client_config_trusting(pem);
+    let Conn::Plain(mut tcp) = connect(server.addr("submissions"), None, &server.log) else {
+        panic!("a new connection is plain");
+    };
+    let name = ServerName::try_from("localhost").expect("server name");
+    let mut tls = rustls::ClientConnection::new(config, name).expect("client connection");
+    while tls.is_handshaking() {
+        if tls.complete_io(&mut tcp).is_err() {
+            return false;
+        }
+    }
+    true
+}
+
+#[test]
+fn sighup_reloads_the_certificate_and_keeps_the_old_one_when_the_new_is_bad() {
+    let setup = Setup::standard("sighup", Config::default());
+    let server = setup.start();
+    let old = std::fs::read(setup.certificate_path()).unwrap();
+    let key_path = setup.certificate_path().with_file_name("key.pem");
+    assert!(handshake_trusting(&server, &old), "{}", server.log_tail());
+
+    // A broken pair: the old certificate stays in use.
+    std::fs::write(setup.certificate_path(), b"not a certificate").unwrap();
+    signal(server.pid(), "HUP");
+    wait_for_log(&server, "keeping the old TLS certificate");
+    assert!(handshake_trusting(&server, &old), "{}", server.log_tail());
+
+    // A new pair: new handshakes present it, and the old one is refused.
+    let new = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let new_pem = new.cert.pem();
+    std::fs::write(&key_path, new.key_pair.serialize_pem()).unwrap();
+    std::fs::write(setup.certificate_path(), &new_pem).unwrap();
+    signal(server.pid(), "HUP");
+    wait_for_log(&server, "TLS certificate reloaded");
+    assert!(
+        handshake_trusting(&server, new_pem.as_bytes()),
+        "{}",
+        server.log_tail()
+    );
+    assert!(
+        !handshake_trusting(&server, &old),
+        "the old certificate is still served"
+    );
+}
+
+/// Waits until the server's log contains `text`.
+fn wait_for_log(server: &Server, text: &str) {
+    assert!(
+        wait_until(Duration::from_secs(10), || server.log.text().contains(text)),
+        "no {text:?} in the log{}",
+        server.log_tail()
+    );
 }

@@ -479,9 +479,9 @@ impl Folder {
                 .retain(|e| vanished.binary_search(&e.uid()).is_err());
             changed = true;
         }
-        // New files get the next UIDs in file-name order, so `listed`
-        // stays sorted by UID.
-        unlisted.sort_unstable();
+        // New files get the next UIDs in the order they arrived (the time
+        // in their names, as numbers), so `listed` stays sorted by UID.
+        unlisted.sort_unstable_by(|a, b| crate::name::arrival_order(a, b));
         unlisted.dedup_by(|a, b| base_name(a) == base_name(b));
         for name in unlisted {
             let uid = self.list.append(&name)?;

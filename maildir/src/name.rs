@@ -464,6 +464,52 @@ pub fn hostname() -> &'static str {
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
+/// The order in which messages arrived, from their file names: the
+/// numbers in them (`<secs>.M<usecs>P<pid>Q<counter>…`) compared as
+/// numbers, the rest as text. Microseconds and counters are not
+/// zero-padded, so `…M99P…` came before `…M100P…` and `…Q9.` before
+/// `…Q10.` although text order says otherwise.
+///
+/// ```
+/// use maildir::name::arrival_order;
+/// use std::cmp::Ordering;
+/// assert_eq!(arrival_order("1000.M99P1Q1.h", "1000.M100P1Q2.h"), Ordering::Less);
+/// assert_eq!(arrival_order("999.M5P1Q1.h", "1000.M0P1Q2.h"), Ordering::Less);
+/// assert_eq!(arrival_order("1000.M1P1Q9.h", "1000.M1P1Q10.h"), Ordering::Less);
+/// ```
+pub fn arrival_order(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if a[i].is_ascii_digit() && b[j].is_ascii_digit() {
+            let run =
+                |s: &[u8], k: usize| k + s[k..].iter().take_while(|c| c.is_ascii_digit()).count();
+            let (end_a, end_b) = (run(a, i), run(b, j));
+            let (x, y) = (
+                without_leading_zeros(&a[i..end_a]),
+                without_leading_zeros(&b[j..end_b]),
+            );
+            match x.len().cmp(&y.len()).then_with(|| x.cmp(y)) {
+                Ordering::Equal => (i, j) = (end_a, end_b),
+                unequal => return unequal,
+            }
+        } else {
+            match a[i].cmp(&b[j]) {
+                Ordering::Equal => (i, j) = (i + 1, j + 1),
+                unequal => return unequal,
+            }
+        }
+    }
+    (a.len() - i).cmp(&(b.len() - j)).then_with(|| a.cmp(b))
+}
+
+/// Leading zeros do not change a number.
+fn without_leading_zeros(digits: &[u8]) -> &[u8] {
+    let zeros = digits.iter().take_while(|&&c| c == b'0').count();
+    &digits[zeros..]
+}
+
 /// A new unique name, as Dovecot makes them:
 /// `<secs>.M<usecs>P<pid>Q<counter>.<host>`, where the counter is
 /// process-wide and increases with every call.

@@ -170,6 +170,16 @@ impl StagedFile {
     /// checked against it before the rename (failing with
     /// [`Error::OverQuota`], the file removed) and its size added after.
     pub fn deliver_into(self, maildir: &Maildir, flags: Option<&Flags>) -> Result<Delivered> {
+        self.place_into(maildir, flags)?.sync(maildir)
+    }
+
+    /// [`deliver_into`](Self::deliver_into) up to the rename: the file is
+    /// fsynced and in `new/` or `cur/`, but the rename is durable only
+    /// after [`Placed::sync`]. Lets a caller hold a lock across the rename
+    /// and not across the directory's `fsync`.
+    pub fn place_into(mut self, maildir: &Maildir, flags: Option<&Flags>) -> Result<Placed> {
+        // The file's own fsync first, before any quota or rename work.
+        self.finish()?;
         let (unique, size, vsize) = (self.unique.clone(), self.size, self.vsize);
         if let Some(quota) = maildir.quota() {
             quota.check(size, 1)?;
@@ -192,13 +202,33 @@ impl StagedFile {
             // lost delta.
             let _ = quota.add(i64::try_from(size).unwrap_or(i64::MAX), 1);
         }
-        maildir.sync_dir(dir)?;
-        Ok(Delivered {
-            name: MessageName::parse(&name)?,
-            path,
-            size,
-            vsize,
+        Ok(Placed {
+            delivered: Delivered {
+                name: MessageName::parse(&name)?,
+                path,
+                size,
+                vsize,
+            },
+            dir: dir.to_path_buf(),
         })
+    }
+}
+
+/// A message renamed into its Maildir directory, not yet durable there:
+/// see [`StagedFile::place_into`].
+#[derive(Debug)]
+#[must_use = "the rename is not durable until `sync`"]
+pub struct Placed {
+    delivered: Delivered,
+    dir: PathBuf,
+}
+
+impl Placed {
+    /// Makes the rename durable (the directory's `fsync`, shared with
+    /// concurrent deliveries when `maildir` has its syncs).
+    pub fn sync(self, maildir: &Maildir) -> Result<Delivered> {
+        maildir.sync_dir(&self.dir)?;
+        Ok(self.delivered)
     }
 }
 

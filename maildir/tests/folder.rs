@@ -101,6 +101,36 @@ fn new_moves_to_cur_with_info_and_uids_in_name_order() {
 }
 
 #[test]
+fn new_files_get_uids_in_arrival_order_not_text_order() {
+    // Microseconds are not zero-padded: as text, M100000 sorts before M99
+    // and 1000 before 999, yet they arrived later.
+    let (_s, md) = scratch("arrival");
+    for name in [
+        "1000.M5P1Q4.host",
+        "999.M7P1Q1.host",
+        "1000.M100000P1Q3.host",
+        "1000.M99P1Q10.host",
+        "1000.M99P1Q9.host",
+    ] {
+        fs::write(md.new_dir().join(name), b"x").unwrap();
+    }
+    let f = Folder::open(&md).unwrap();
+    let names: Vec<String> = (1..=5)
+        .map(|uid| f.get(uid).unwrap().file_name().to_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "999.M7P1Q1.host:2,",
+            "1000.M5P1Q4.host:2,",
+            "1000.M99P1Q9.host:2,",
+            "1000.M99P1Q10.host:2,",
+            "1000.M100000P1Q3.host:2,"
+        ]
+    );
+}
+
+#[test]
 fn deliver_flag_expunge_and_uids_stable_across_reopen() {
     let (_s, md) = scratch("lifecycle");
     let mut f = Folder::open(&md).unwrap();

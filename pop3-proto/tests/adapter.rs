@@ -20,6 +20,8 @@ struct Log {
     commits: Vec<Vec<usize>>,
     opened: usize,
     dropped: usize,
+    /// How many maildrops had been dropped when QUIT's answer was written.
+    quit_answered_after_drops: Option<usize>,
 }
 
 /// A backend whose users all share one list of messages.
@@ -599,4 +601,73 @@ async fn a_failed_login_is_answered_after_the_delay() {
     );
     assert!(out.contains("-ERR [AUTH]"), "{out}");
     task.await.unwrap().unwrap();
+}
+
+/// The server's end of a pipe that notes in the log when the response
+/// to QUIT is written.
+struct Watched {
+    inner: tokio::io::DuplexStream,
+    log: Arc<Mutex<Log>>,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        if buf.windows(11).any(|w| w == b"signing off") {
+            let mut log = self.log.lock().unwrap();
+            log.quit_answered_after_drops = Some(log.dropped);
+        }
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+#[tokio::test]
+async fn the_maildrop_is_released_before_the_quit_response() {
+    let backend = TestBackend::new(&[DOTTY]);
+    let log = Arc::clone(&backend.log);
+    let (client, server) = tokio::io::duplex(1 << 16);
+    let server = Watched {
+        inner: server,
+        log: Arc::clone(&log),
+    };
+    let options = ServerOptions::new(plaintext_config());
+    let task =
+        tokio::spawn(
+            async move { serve(&backend, server, ConnectionInfo::default(), &options).await },
+        );
+    let out = exchange(client, b"USER alice\r\nPASS secret\r\nDELE 1\r\nQUIT\r\n").await;
+    assert!(out.contains("signing off"), "{out}");
+    task.await.unwrap().unwrap();
+    let log = log.lock().unwrap();
+    assert_eq!(log.commits, vec![vec![0]]);
+    // A client that logs in again as soon as it reads the answer must
+    // find the maildrop free: it was released before the answer left.
+    assert_eq!(log.quit_answered_after_drops, Some(1));
 }

@@ -6,9 +6,10 @@ use std::time::SystemTime;
 use super::types::Flags;
 
 /// A message written to an account's staging area by a
-/// [`MessageWriter`](super::MessageWriter), waiting to be appended. It is
-/// on stable storage when the backend's storage is durable; dropping it
-/// without committing discards it.
+/// [`MessageWriter`](super::MessageWriter), waiting to be appended. Its
+/// bytes are written; a durable backend makes them durable no later than
+/// the commit that appends or delivers it returns. Dropping it without
+/// committing discards it.
 pub trait StagedMessage: Send + Sync + std::fmt::Debug {
     /// Its size in bytes.
     fn size(&self) -> u64;

@@ -306,6 +306,10 @@ pub async fn serve<B: Backend, S: super::AsyncStream + 'static>(
                     None if deleted.is_empty() => Ok(()),
                     None => Err("no maildrop is open".into()),
                 };
+                // Released (its lock with it) before the client hears the
+                // +OK: a client that logs in again at once must not find
+                // its own maildrop still in use.
+                drop(maildrop.take());
                 match result {
                     Ok(()) => {
                         let _ = conn.session.commit_done();

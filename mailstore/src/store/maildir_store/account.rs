@@ -392,51 +392,65 @@ impl Account for MaildirAccount {
             let shared = &self.shared;
             let mut file = unpack_staged(shared, message)?;
             let name = canonical(mailbox)?;
-            let inner = lock(&shared.inner);
-            let path = folder_path(shared, &name)?;
-            if !path.join("cur").is_dir() {
-                return Err(not_found(&name));
-            }
-            shared.check_quota(i64::try_from(file.size()).unwrap_or(i64::MAX), 1)?;
             if let Some(date) = options.internal_date {
                 file.set_modified(date)
                     .map_err(|e| map_err("setting the internal date", e))?;
             }
-            let flags = if options.flags.is_empty() && options.keywords.is_empty() {
-                None
-            } else {
-                let mut keywords = Vec::new();
-                dedup_keywords(&mut keywords, &options.keywords);
-                let table = ensure_keywords(&path, &keywords)?;
-                Some(to_file_flags(
-                    options.flags,
-                    &keywords,
-                    &table,
-                    &MFlags::new(),
-                ))
-            };
-            let maildir = Maildir::open(&path)
-                .map_err(|e| map_err(format!("opening {name:?}"), e))?
-                .with_syncs(shared.syncs_for(&path));
-            // Without limits there is nothing to check before the rename,
-            // only the running total to keep for other readers.
-            let unlimited = shared.limit().is_unlimited();
-            let size = file.size();
-            let maildir = if unlimited {
-                maildir
-            } else {
-                maildir.with_quota(shared.quota_file())
-            };
-            file.deliver_into(&maildir, flags.as_ref())
+            // The file's fsync needs no lock: concurrent deliveries to
+            // one account run theirs side by side.
+            file.finish()
                 .map_err(|e| map_err(format!("delivering to {name:?}"), e))?;
-            if unlimited {
-                let _ = shared
-                    .quota_file()
-                    .add(i64::try_from(size).unwrap_or(i64::MAX), 1);
-            }
-            if let Some(state) = inner.names.get(&name).and_then(|id| inner.boxes.get(id)) {
-                state.poke();
-            }
+            // Checks and the rename under the account's lock (quota exact,
+            // no folder deleted under the message), the directory's fsync
+            // after it, so that concurrent deliveries share it.
+            let (placed, maildir) = {
+                let inner = lock(&shared.inner);
+                let path = folder_path(shared, &name)?;
+                if !path.join("cur").is_dir() {
+                    return Err(not_found(&name));
+                }
+                shared.check_quota(i64::try_from(file.size()).unwrap_or(i64::MAX), 1)?;
+                let flags = if options.flags.is_empty() && options.keywords.is_empty() {
+                    None
+                } else {
+                    let mut keywords = Vec::new();
+                    dedup_keywords(&mut keywords, &options.keywords);
+                    let table = ensure_keywords(&path, &keywords)?;
+                    Some(to_file_flags(
+                        options.flags,
+                        &keywords,
+                        &table,
+                        &MFlags::new(),
+                    ))
+                };
+                let maildir = Maildir::open(&path)
+                    .map_err(|e| map_err(format!("opening {name:?}"), e))?
+                    .with_syncs(shared.syncs_for(&path));
+                // Without limits there is nothing to check before the
+                // rename, only the running total to keep for other readers.
+                let unlimited = shared.limit().is_unlimited();
+                let size = file.size();
+                let maildir = if unlimited {
+                    maildir
+                } else {
+                    maildir.with_quota(shared.quota_file())
+                };
+                let placed = file
+                    .place_into(&maildir, flags.as_ref())
+                    .map_err(|e| map_err(format!("delivering to {name:?}"), e))?;
+                if unlimited {
+                    let _ = shared
+                        .quota_file()
+                        .add(i64::try_from(size).unwrap_or(i64::MAX), 1);
+                }
+                if let Some(state) = inner.names.get(&name).and_then(|id| inner.boxes.get(id)) {
+                    state.poke();
+                }
+                (placed, maildir)
+            };
+            placed
+                .sync(&maildir)
+                .map_err(|e| map_err(format!("delivering to {name:?}"), e))?;
             Ok(())
         })
     }
@@ -515,19 +529,22 @@ impl MessageWriter for MaildirWriter {
     }
 
     async fn finish(mut self: Box<Self>) -> Result<Box<dyn StagedMessage>> {
-        blocking(|| -> Result<Box<dyn StagedMessage>> {
-            if let Some(kind) = self.failed {
-                return Err(Error::new(kind, "the message was refused earlier"));
-            }
-            let Some(mut file) = self.file.take() else {
-                return Err(Error::new(ErrorKind::Invalid, "the message is finished"));
-            };
-            file.finish().map_err(|e| map_err("staging a message", e))?;
-            Ok(Box::new(MaildirStaged {
-                account: self.shared.id,
-                file,
-            }))
-        })
+        if let Some(kind) = self.failed {
+            return Err(Error::new(kind, "the message was refused earlier"));
+        }
+        let Some(mut file) = self.file.take() else {
+            return Err(Error::new(ErrorKind::Invalid, "the message is finished"));
+        };
+        // Written out, not yet fsynced: the commit (a delivery's rename,
+        // an append's import) fsyncs it in the same hand-over to a
+        // blocking thread as its own work, one hand-over per message
+        // instead of two.
+        file.flush()
+            .map_err(|e| Error::temporary("staging a message", e))?;
+        Ok(Box::new(MaildirStaged {
+            account: self.shared.id,
+            file,
+        }))
     }
 }
 

@@ -73,16 +73,18 @@ impl WireIo {
         }
     }
 
-    /// Like [`read`](Self::read), but gives up with
-    /// [`ReadOutcome::Shutdown`] as soon as `shutdown` fires, without
-    /// waiting for the peer. Bytes that arrive at the same moment are
-    /// not lost to a later read: the read is only abandoned while it has
-    /// nothing.
+    /// Like [`read`](Self::read), but, given a `shutdown`, gives up with
+    /// [`ReadOutcome::Shutdown`] as soon as it fires, without waiting for
+    /// the peer. Bytes that arrive at the same moment are not lost to a
+    /// later read: the read is only abandoned while it has nothing.
     pub async fn read_or_shutdown(
         &mut self,
         limit: Duration,
-        shutdown: &mut Shutdown,
+        shutdown: Option<&mut Shutdown>,
     ) -> ReadOutcome<'_> {
+        let Some(shutdown) = shutdown else {
+            return self.read(limit).await;
+        };
         if shutdown.is_triggered() {
             return ReadOutcome::Shutdown;
         }

@@ -22,6 +22,8 @@
 mod crlf_length;
 pub mod dot_stuff;
 #[cfg(feature = "tokio")]
+mod failure_delay;
+#[cfg(feature = "tokio")]
 mod io;
 pub mod line;
 pub mod plain_text;
@@ -35,6 +37,8 @@ mod tls_info;
 
 pub use crlf_length::CrlfLength;
 pub use dot_stuff::DotStuffer;
+#[cfg(feature = "tokio")]
+pub use failure_delay::FailureDelay;
 #[cfg(feature = "tokio")]
 pub use io::{ReadOutcome, WireIo, handshake};
 pub use line::{LineEvent, LineReader};

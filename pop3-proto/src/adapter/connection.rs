@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt};
-use wire::{ReadOutcome, WireIo, handshake};
+use wire::{FailureDelay, ReadOutcome, WireIo, handshake};
 
 use super::{
     Backend, BoxedStream, ConnectionInfo, Maildrop, OpenError, RetrieveOptions, ServerOptions,
@@ -28,8 +28,8 @@ struct Connection {
     /// message's response line and stuffed content, sent with what follows
     /// it so that a small message costs one write.
     pending: BytesMut,
-    /// Login failures already answered (each new one is delayed).
-    auth_failures: u32,
+    /// The pause before each failed login's reply.
+    failure_delay: FailureDelay,
 }
 
 /// Why a message could not be sent whole.
@@ -48,7 +48,7 @@ impl Connection {
             options: options.clone(),
             body: Vec::new(),
             pending: BytesMut::new(),
-            auth_failures: 0,
+            failure_delay: FailureDelay::new(options.auth_failure_delay),
         }
     }
 
@@ -93,11 +93,11 @@ impl Connection {
 
     async fn read(&mut self) {
         let limit = self.options.config.idle_timeout;
-        let outcome = match self.options.shutdown.as_mut() {
-            Some(shutdown) => self.io.read_or_shutdown(limit, shutdown).await,
-            None => self.io.read(limit).await,
-        };
-        match outcome {
+        match self
+            .io
+            .read_or_shutdown(limit, self.options.shutdown.as_mut())
+            .await
+        {
             ReadOutcome::Shutdown => self.session.shutdown(),
             ReadOutcome::Bytes(bytes) => self.session.receive(bytes),
             ReadOutcome::TimedOut => self.session.timed_out(),
@@ -112,11 +112,9 @@ impl Connection {
     /// Writes what waits: the pending message bytes, then the session's
     /// output.
     async fn write_out(&mut self) -> io::Result<()> {
-        let failures = self.session.auth_failures();
-        if failures > self.auth_failures {
-            self.auth_failures = failures;
-            tokio::time::sleep(self.options.auth_failure_delay).await;
-        }
+        self.failure_delay
+            .before_reply(self.session.auth_failures())
+            .await;
         let output = self.session.take_output();
         if self.pending.is_empty() {
             return self.io.write(&output).await;

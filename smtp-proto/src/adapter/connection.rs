@@ -3,7 +3,7 @@
 use std::io;
 use std::sync::Arc;
 
-use wire::{ReadOutcome, WireIo, handshake};
+use wire::{FailureDelay, ReadOutcome, WireIo, handshake};
 
 use super::body::BodyState;
 use super::{
@@ -18,8 +18,8 @@ pub(super) struct Connection {
     io: WireIo,
     pub(super) session: ServerSession,
     options: ServerOptions,
-    /// AUTH failures already answered (each new one is delayed).
-    auth_failures: u32,
+    /// The pause before each failed login's reply.
+    failure_delay: FailureDelay,
 }
 
 impl Connection {
@@ -28,7 +28,7 @@ impl Connection {
             io: WireIo::new(stream, options.read_size, options.timeouts.write),
             session,
             options: options.clone(),
-            auth_failures: 0,
+            failure_delay: FailureDelay::new(options.auth_failure_delay),
         }
     }
 
@@ -71,13 +71,12 @@ impl Connection {
             self.options.timeouts.command
         };
         // A message under way is received to its end before stopping.
-        let outcome = match self.options.shutdown.as_mut() {
-            Some(shutdown) if !self.session.in_body() => {
-                self.io.read_or_shutdown(limit, shutdown).await
-            }
-            _ => self.io.read(limit).await,
-        };
-        match outcome {
+        let shutdown = self
+            .options
+            .shutdown
+            .as_mut()
+            .filter(|_| !self.session.in_body());
+        match self.io.read_or_shutdown(limit, shutdown).await {
             ReadOutcome::Bytes(bytes) => self.session.receive(bytes),
             ReadOutcome::TimedOut => self.session.timed_out(),
             ReadOutcome::End => self.session.end_of_input(),
@@ -90,11 +89,9 @@ impl Connection {
     }
 
     async fn write_out(&mut self) -> io::Result<()> {
-        let failures = self.session.auth_failures();
-        if failures > self.auth_failures {
-            self.auth_failures = failures;
-            tokio::time::sleep(self.options.auth_failure_delay).await;
-        }
+        self.failure_delay
+            .before_reply(self.session.auth_failures())
+            .await;
         let output = self.session.take_output();
         self.io.write(&output).await
     }

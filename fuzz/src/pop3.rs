@@ -59,6 +59,10 @@ use pop3_proto::{
 };
 use sasl::memory::MemoryStore;
 
+#[path = "../../pop3-proto/tests/support/content_model.rs"]
+mod content_model;
+use content_model::{canonical, top_model};
+
 /// One fuzz target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
@@ -829,24 +833,6 @@ fn stream_body(content: &[u8], top_lines: Option<u64>) -> Vec<u8> {
     out.to_vec()
 }
 
-/// `content` with every CRLF, bare CR and bare LF as CRLF.
-fn canonical(content: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < content.len() {
-        match content[i] {
-            b'\r' if content.get(i + 1) == Some(&b'\n') => {
-                out.extend_from_slice(b"\r\n");
-                i += 1;
-            }
-            b'\r' | b'\n' => out.extend_from_slice(b"\r\n"),
-            byte => out.push(byte),
-        }
-        i += 1;
-    }
-    out
-}
-
 /// The size RETR sends: canonical content with a final line end.
 fn canonical_len(content: &[u8]) -> u64 {
     let canonical = canonical(content);
@@ -856,25 +842,4 @@ fn canonical_len(content: &[u8]) -> u64 {
         2
     };
     (canonical.len() + end) as u64
-}
-
-/// TOP's extent of canonical content: the header, the blank line, `lines`
-/// body lines.
-fn top_model(content: &[u8], lines: u64) -> Vec<u8> {
-    let canonical = canonical(content);
-    let mut out = Vec::new();
-    let mut in_body = false;
-    let mut counted = 0;
-    for line in canonical.split_inclusive(|&b| b == b'\n') {
-        if in_body && counted >= lines {
-            break;
-        }
-        out.extend_from_slice(line);
-        if in_body {
-            counted += 1;
-        } else if line == b"\r\n" {
-            in_body = true;
-        }
-    }
-    out
 }

@@ -2,6 +2,9 @@
 //! and on the Maildir store, then a few that only Maildir has (Dovecot's
 //! files, messages dropped in by other programs).
 
+#[path = "../../pop3-proto/tests/support/content_model.rs"]
+mod content_model;
+use content_model::canonical;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -201,24 +204,6 @@ const CRLF_2: &[u8] = b"From: b@example.org\r\nSubject: two\r\n\r\nSecond,\r\nlo
 const BARE_LF: &[u8] = b"From: c@example.org\nSubject: lf\n\nbare\nline ends\n";
 const MIXED: &[u8] = b"Subject: mixed\r\n\nhalf\r\nand half\n";
 
-/// The content as the adapter sends it: every bare LF or CR made CRLF.
-fn crlf(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\r' if bytes.get(i + 1) == Some(&b'\n') => {
-                out.extend_from_slice(b"\r\n");
-                i += 1;
-            }
-            b'\r' | b'\n' => out.extend_from_slice(b"\r\n"),
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    out
-}
-
 async fn lists_every_message_with_its_exact_size(env: Env) {
     for message in [CRLF_1, BARE_LF, CRLF_2, MIXED] {
         env.deliver(ALICE, message).await;
@@ -242,7 +227,7 @@ async fn lists_every_message_with_its_exact_size(env: Env) {
         let sent = retrieve(&mut maildrop, index, None).await;
         assert_eq!(sent, message);
         assert_eq!(
-            crlf(&sent).len() as u64,
+            canonical(&sent).len() as u64,
             sizes[index],
             "message {}",
             index + 1
@@ -596,12 +581,19 @@ fn messages_dropped_in_by_other_programs_are_listed_exactly() {
         // All three get their UIDs in one scan, in name order.
         let sizes: Vec<u64> = maildrop.messages().iter().map(|m| m.size).collect();
         let index_of = |size: u64| sizes.iter().position(|&s| s == size).unwrap();
-        let (lf, mixed) = (index_of(dropped.vsize), index_of(crlf(MIXED).len() as u64));
+        let (lf, mixed) = (
+            index_of(dropped.vsize),
+            index_of(canonical(MIXED).len() as u64),
+        );
         let mut sorted = sizes.clone();
         sorted.sort_unstable();
         assert_eq!(
             sorted,
-            [crlf(MIXED).len() as u64, CRLF_1.len() as u64, dropped.vsize]
+            [
+                canonical(MIXED).len() as u64,
+                CRLF_1.len() as u64,
+                dropped.vsize
+            ]
         );
         assert_eq!(retrieve(&mut maildrop, lf, None).await, BARE_LF);
         assert_eq!(retrieve(&mut maildrop, mixed, None).await, MIXED);

@@ -1,7 +1,10 @@
 //! Property tests: what the encoders write, the parsers read back; the
 //! streaming encoders give the same bytes however their input is cut.
 
+#[path = "support/content_model.rs"]
+mod content_model;
 use bytes::BytesMut;
+use content_model::{canonical, top_model};
 use pop3_proto::capabilities::{Expire, LoginDelay};
 use pop3_proto::{
     BodyDecoder, BodyProgress, Capabilities, Command, CommandLimits, DotStuffer, RespCode,
@@ -101,44 +104,6 @@ fn cut<'a>(data: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
     }
     pieces.push(&data[start..]);
     pieces
-}
-
-/// Content as the client must see it: every CRLF, bare CR and bare LF as CRLF.
-fn canonical(content: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < content.len() {
-        match content[i] {
-            b'\r' if content.get(i + 1) == Some(&b'\n') => {
-                out.extend_from_slice(b"\r\n");
-                i += 1;
-            }
-            b'\r' | b'\n' => out.extend_from_slice(b"\r\n"),
-            byte => out.push(byte),
-        }
-        i += 1;
-    }
-    out
-}
-
-/// TOP of canonical content, line by line.
-fn top_model(content: &[u8], lines: u64) -> Vec<u8> {
-    let canonical = canonical(content);
-    let mut out = Vec::new();
-    let mut in_body = false;
-    let mut counted = 0;
-    for line in canonical.split_inclusive(|&b| b == b'\n') {
-        if in_body && counted >= lines {
-            break;
-        }
-        out.extend_from_slice(line);
-        if in_body {
-            counted += 1;
-        } else if line == b"\r\n" {
-            in_body = true;
-        }
-    }
-    out
 }
 
 fn content() -> impl Strategy<Value = Vec<u8>> {

@@ -18,6 +18,13 @@
 //! `postfix` and `smtp-source` (Debian package `postfix`); exits with 2,
 //! saying what is missing, if they are not there.
 //!
+//! Each round sends to a recipient of its own (`r10@`, `r100@`), so no
+//! round begins by deleting the last one's messages, and begins after
+//! `sync` and a wait of 61 s (`SMTP_LOAD_SETTLE=SECONDS` changes it) that
+//! lets earlier deletions age out of ext4's inode-reuse check (see
+//! `settle`), so that both servers start every round on a filesystem in
+//! the same state.
+//!
 //! Postfix runs from a throwaway configuration (its own config, queue and
 //! data directories in a scratch directory, no chroot, log to a file) on a
 //! loopback port, delivering `b@example.com` to a virtual Maildir.
@@ -44,6 +51,9 @@ use std::time::{Duration, Instant};
 #[path = "support/mod.rs"]
 mod support;
 
+#[path = "smtp_load/floor.rs"]
+mod floor;
+
 use support::{Scratch, TICKS_PER_SECOND, tree_pids, tree_ticks};
 
 const SESSIONS: [usize; 2] = [10, 100];
@@ -61,7 +71,10 @@ const NOFILE_WANTED: u64 = 4096;
 const NOFILE_RAISED: &str = "SMTP_LOAD_NOFILE_RAISED";
 /// Postfix's virtual(8) refuses uids below 100: the mail belongs to nobody.
 const MAIL_UID: u32 = 65534;
-const RECIPIENT: &str = "b@example.com";
+/// The seconds a round waits, after `sync`, for the files deleted before
+/// it to age out of ext4's recently-deleted window (below); `SMTP_LOAD_SETTLE`
+/// overrides.
+const SETTLE_SECONDS: u64 = 61;
 const PASSWORD: &str = "secret";
 
 fn main() {
@@ -71,6 +84,7 @@ fn main() {
         .map_or(10_000, |a| a.parse().expect("MESSAGES"));
     let postfix = tool_or_exit("postfix");
     let smtp_source = tool_or_exit("smtp-source");
+    let smtp_sink = tool_or_exit("smtp-sink");
     if !is_root() {
         eprintln!("smtp_load runs Postfix, which starts only as root: run it as root");
         std::process::exit(2);
@@ -89,6 +103,20 @@ fn main() {
     std::thread::sleep(Duration::from_secs(1));
     let after = memory_of(ours.pid());
 
+    settle();
+    let floor_load = Load {
+        smtp_source: &smtp_source,
+        messages,
+        sessions: SESSIONS[0],
+    };
+    let floors = floor::measure(
+        &smtp_sink,
+        &scratch.0.join("floor"),
+        messages,
+        MESSAGE_SIZE,
+        |port| floor_load.send("smtp-sink", port),
+    );
+
     let theirs = Postfix::start(&postfix, &scratch.0.join("postfix"));
     let mut rounds = Vec::new();
     for sessions in SESSIONS {
@@ -97,10 +125,11 @@ fn main() {
             messages,
             sessions,
         };
-        let postfix_round = load.run("postfix", theirs.port, &theirs.maildir_new(), || {
+        let local = recipient_local(sessions);
+        let postfix_round = load.run("postfix", theirs.port, &theirs.maildir_new(&local), || {
             tree_ticks(theirs.master_pid())
         });
-        let our_round = load.run("mailwright", ours.port, &ours.maildir_new(), || {
+        let our_round = load.run("mailwright", ours.port, &ours.maildir_new(&local), || {
             tree_ticks(ours.pid())
         });
         rounds.push((postfix_round, our_round));
@@ -114,6 +143,7 @@ fn main() {
     });
 
     print_rates(messages, &rounds);
+    print_floors(&floors);
     print_memory(&[
         ("ours, just started", idle),
         ("ours, idle 3 s later", idle_later),
@@ -134,21 +164,15 @@ struct Load<'a> {
 }
 
 impl Load<'_> {
-    /// Sends the messages, waits until all are in `new` (a Maildir's
-    /// `new/`, emptied first) and measures wall time and `ticks`.
+    /// Sends the messages to this round's recipient, waits until all are
+    /// in `new` (its Maildir's `new/`, empty before) and measures wall
+    /// time and `ticks`, on a settled filesystem.
     fn run(&self, name: &'static str, port: u16, new: &Path, ticks: impl Fn() -> u64) -> Round {
-        empty_dir(new);
+        assert_eq!(count_files(new), 0, "{name}: a fresh mailbox");
+        settle();
         let before = ticks();
         let started = Instant::now();
-        let status = Command::new(self.smtp_source)
-            .args(["-s", &self.sessions.to_string()])
-            .args(["-m", &self.messages.to_string()])
-            .args(["-l", &MESSAGE_SIZE.to_string()])
-            .args(["-f", "a@example.com", "-t", RECIPIENT])
-            .arg(format!("127.0.0.1:{port}"))
-            .status()
-            .expect("run smtp-source");
-        assert!(status.success(), "smtp-source against {name}: {status}");
+        self.send(name, port);
         wait_for_files(name, new, self.messages);
         let seconds = started.elapsed().as_secs_f64();
         let cpu_seconds = (ticks() - before) as f64 / TICKS_PER_SECOND;
@@ -164,6 +188,23 @@ impl Load<'_> {
             seconds,
             cpu_seconds,
         }
+    }
+}
+
+impl Load<'_> {
+    /// Runs `smtp-source` against `name` on `port`, to this round's
+    /// recipient.
+    fn send(&self, name: &str, port: u16) {
+        let status = Command::new(self.smtp_source)
+            .args(["-s", &self.sessions.to_string()])
+            .args(["-m", &self.messages.to_string()])
+            .args(["-l", &MESSAGE_SIZE.to_string()])
+            .args(["-f", "a@example.com", "-t"])
+            .arg(format!("{}@example.com", recipient_local(self.sessions)))
+            .arg(format!("127.0.0.1:{port}"))
+            .status()
+            .expect("run smtp-source");
+        assert!(status.success(), "smtp-source against {name}: {status}");
     }
 }
 
@@ -219,6 +260,27 @@ fn print_rates(messages: usize, rounds: &[(Round, Round)]) {
             verdict(ours.cpu_ms_per_message() <= CPU_TARGET_MS),
         );
     }
+}
+
+fn print_floors(floors: &floor::Floors) {
+    println!();
+    println!(
+        "this machine's floor, the same load ({} sessions), CPU ms/msg:",
+        SESSIONS[0]
+    );
+    println!(
+        "  smtp-sink (Postfix's SMTP sink, stores nothing):        {:.3}",
+        floors.smtp_sink_ms
+    );
+    println!(
+        "  Maildir file operations alone (create, write, fsync,\n  \
+         rename into new/, fsync new/; one thread, no SMTP):    {:.3}",
+        floors.maildir_ms
+    );
+    println!(
+        "  together:                                              {:.3} (target {CPU_TARGET_MS})",
+        floors.smtp_sink_ms + floors.maildir_ms
+    );
 }
 
 fn print_memory(rows: &[(&str, Memory)]) {
@@ -301,12 +363,15 @@ impl Ours {
         )
         .expect("mailserver.toml");
         admin(binary, &config, &["domain", "add", "example.com"], None);
-        admin(
-            binary,
-            &config,
-            &["user", "add", RECIPIENT, "--password-stdin"],
-            Some(PASSWORD),
-        );
+        for sessions in SESSIONS {
+            let address = format!("{}@example.com", recipient_local(sessions));
+            admin(
+                binary,
+                &config,
+                &["user", "add", &address, "--password-stdin"],
+                Some(PASSWORD),
+            );
+        }
         let log = dir.join("log");
         let out = fs::File::create(&log).expect("log");
         let child = Command::new(binary)
@@ -340,8 +405,11 @@ impl Ours {
         self.child.id()
     }
 
-    fn maildir_new(&self) -> PathBuf {
-        self.data_dir.join("mail/example.com/b/Maildir/new")
+    fn maildir_new(&self, local: &str) -> PathBuf {
+        self.data_dir
+            .join("mail/example.com")
+            .join(local)
+            .join("Maildir/new")
     }
 }
 
@@ -438,11 +506,14 @@ impl Postfix {
         chown("postfix", &data_dir);
         chown(&format!("{MAIL_UID}:{MAIL_UID}"), &postfix.base);
         let config = &postfix.config_dir;
-        fs::write(
-            config.join("vmailbox"),
-            format!("{RECIPIENT} example.com/b/\n"),
-        )
-        .expect("vmailbox");
+        let vmailbox: String = SESSIONS
+            .iter()
+            .map(|&sessions| {
+                let local = recipient_local(sessions);
+                format!("{local}@example.com example.com/{local}/\n")
+            })
+            .collect();
+        fs::write(config.join("vmailbox"), vmailbox).expect("vmailbox");
         fs::write(
             config.join("main.cf"),
             main_cf(&postfix, &data_dir, &log_dir),
@@ -475,8 +546,8 @@ impl Postfix {
         text.trim().parse().expect("master pid")
     }
 
-    fn maildir_new(&self) -> PathBuf {
-        self.base.join("example.com/b/new")
+    fn maildir_new(&self, local: &str) -> PathBuf {
+        self.base.join("example.com").join(local).join("new")
     }
 }
 
@@ -683,13 +754,31 @@ fn count_files(dir: &Path) -> usize {
     fs::read_dir(dir).map_or(0, |e| e.count())
 }
 
-fn empty_dir(dir: &Path) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        fs::remove_file(entry.path()).expect("remove a delivered message");
-    }
+/// Each round has a recipient of its own, so that no round starts by
+/// deleting the messages of the one before (see [`settle`]).
+fn recipient_local(sessions: usize) -> String {
+    format!("r{sessions}")
+}
+
+/// Writes everything dirty back and waits [`SETTLE_SECONDS`]. On ext4
+/// without a journal (this machine's root filesystem), allocating an inode
+/// skips every inode of its group deleted within the last 60 s (300 s
+/// while that inode's table block is dirty), one check per skipped inode:
+/// a round started right after many deletions (a scratch directory
+/// removed, the other server's queue files) pays for them in system CPU,
+/// more than doubling ours. After this wait every round starts on a
+/// filesystem in the same state; a server's own deletions during its
+/// round (Postfix removes each queue file) still count for it.
+fn settle() {
+    let seconds = std::env::var("SMTP_LOAD_SETTLE")
+        .ok()
+        .map_or(SETTLE_SECONDS, |s| {
+            s.parse().expect("SMTP_LOAD_SETTLE: seconds")
+        });
+    let status = Command::new("sync").status().expect("run sync");
+    assert!(status.success(), "sync: {status}");
+    eprintln!("smtp_load: settling {seconds} s before the round");
+    std::thread::sleep(Duration::from_secs(seconds));
 }
 
 fn free_port() -> u16 {

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 pub(crate) const TICKS_PER_SECOND: f64 = 100.0;
 
 /// utime + stime (+ cutime + cstime) of a process, in clock ticks.
-fn ticks_of(stat: &str, with_children: bool) -> u64 {
+pub(crate) fn ticks_of(stat: &str, with_children: bool) -> u64 {
     // The command name is in parentheses and may hold spaces.
     let rest = &stat[stat.rfind(')').map_or(0, |i| i + 2)..];
     let fields: Vec<u64> = rest

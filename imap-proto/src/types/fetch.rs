@@ -1,0 +1,110 @@
+//! FETCH attributes (what a client asks for), sections and modifiers.
+
+use std::num::NonZeroU32;
+
+use super::core::Str;
+
+/// What a FETCH command asks for: a macro or a list of attributes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FetchAttributes<'a> {
+    /// `ALL`: FLAGS INTERNALDATE RFC822.SIZE ENVELOPE.
+    All,
+    /// `FAST`: FLAGS INTERNALDATE RFC822.SIZE.
+    Fast,
+    /// `FULL`: ALL and BODY.
+    Full,
+    /// One attribute, or a parenthesised list (never empty).
+    List(Vec<FetchAttribute<'a>>),
+}
+
+/// One attribute of a FETCH command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FetchAttribute<'a> {
+    /// `ENVELOPE`.
+    Envelope,
+    /// `FLAGS`.
+    Flags,
+    /// `INTERNALDATE`.
+    InternalDate,
+    /// `RFC822` (IMAP4rev1).
+    Rfc822,
+    /// `RFC822.HEADER` (IMAP4rev1).
+    Rfc822Header,
+    /// `RFC822.SIZE`.
+    Rfc822Size,
+    /// `RFC822.TEXT` (IMAP4rev1).
+    Rfc822Text,
+    /// `BODY` (the structure without extension data).
+    Body,
+    /// `BODYSTRUCTURE`.
+    BodyStructure,
+    /// `UID`.
+    Uid,
+    /// `MODSEQ` (CONDSTORE).
+    ModSeq,
+    /// `BODY[section]<partial>` or `BODY.PEEK[...]`.
+    BodySection {
+        /// `BODY.PEEK`: do not set `\Seen`.
+        peek: bool,
+        /// The section.
+        section: Section<'a>,
+        /// `<offset.length>`.
+        partial: Option<Partial>,
+    },
+    /// `BINARY[part]<partial>` or `BINARY.PEEK[...]` (RFC 3516).
+    Binary {
+        /// `BINARY.PEEK`.
+        peek: bool,
+        /// The part numbers (empty: the whole message).
+        part: Vec<NonZeroU32>,
+        /// `<offset.length>`.
+        partial: Option<Partial>,
+    },
+    /// `BINARY.SIZE[part]`.
+    BinarySize {
+        /// The part numbers.
+        part: Vec<NonZeroU32>,
+    },
+}
+
+/// `<offset.length>` of a partial fetch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Partial {
+    /// The first octet.
+    pub offset: u32,
+    /// How many octets at most.
+    pub length: NonZeroU32,
+}
+
+/// A `section`: part numbers, then what of that part.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Section<'a> {
+    /// `1.2.3`: the part (empty: the whole message).
+    pub part: Vec<NonZeroU32>,
+    /// HEADER, TEXT, MIME... (`None`: the part's whole content).
+    pub text: Option<SectionText<'a>>,
+}
+
+/// What of a part a section names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SectionText<'a> {
+    /// `HEADER`.
+    Header,
+    /// `HEADER.FIELDS (names)`.
+    HeaderFields(Vec<Str<'a>>),
+    /// `HEADER.FIELDS.NOT (names)`.
+    HeaderFieldsNot(Vec<Str<'a>>),
+    /// `TEXT`.
+    Text,
+    /// `MIME` (only after part numbers).
+    Mime,
+}
+
+/// FETCH modifiers (RFC 7162).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct FetchModifiers {
+    /// `CHANGEDSINCE mod-sequence`.
+    pub changed_since: Option<u64>,
+    /// `VANISHED` (QRESYNC; with UID FETCH and CHANGEDSINCE only).
+    pub vanished: bool,
+}

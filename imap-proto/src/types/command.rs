@@ -234,6 +234,34 @@ pub enum CommandBody<'a> {
         /// The entry names.
         entries: Vec<Str<'a>>,
     },
+    /// `SETACL mailbox identifier rights` (RFC 4314); rights may start
+    /// with `+` or `-`.
+    SetAcl {
+        /// The mailbox.
+        mailbox: Mailbox<'a>,
+        /// Whose rights.
+        identifier: Str<'a>,
+        /// The rights (`lrswipkxtea`), with the `+`/`-` prefix as sent.
+        rights: Str<'a>,
+    },
+    /// `DELETEACL mailbox identifier`.
+    DeleteAcl {
+        /// The mailbox.
+        mailbox: Mailbox<'a>,
+        /// Whose rights.
+        identifier: Str<'a>,
+    },
+    /// `GETACL mailbox`.
+    GetAcl(Mailbox<'a>),
+    /// `LISTRIGHTS mailbox identifier`.
+    ListRights {
+        /// The mailbox.
+        mailbox: Mailbox<'a>,
+        /// Whose rights.
+        identifier: Str<'a>,
+    },
+    /// `MYRIGHTS mailbox`.
+    MyRights(Mailbox<'a>),
     /// `SETMETADATA mailbox (entry value ...)`.
     SetMetadata {
         /// The mailbox, or the empty name for server metadata.

@@ -95,11 +95,12 @@ impl<'a> Cursor<'a> {
         &self.input[self.pos..]
     }
 
-    /// An error at the current position: incomplete at the end of the
-    /// input, invalid elsewhere.
+    /// An error at the current position: incomplete when the line has
+    /// not ended yet (what follows may still make it valid: `BODY[H` may
+    /// become `BODY[HEADER]`), invalid otherwise.
     #[inline]
     pub(crate) fn fail<T>(&self, expected: &'static str) -> PResult<T> {
-        if self.pos >= self.input.len() {
+        if memchr::memchr(b'\n', self.rest()).is_none() {
             Err(ParseError::Incomplete(Needed::Line))
         } else {
             Err(ParseError::Invalid {

@@ -3,9 +3,11 @@
 //! layers, [`crate::stream`], decide when a command or response is
 //! complete) and borrows from it.
 
+mod command;
 pub(crate) mod cursor;
 pub(crate) mod primitives;
 mod response;
+pub use command::command;
 pub use response::response;
 
 pub use cursor::{Needed, ParseError, ParseLimits};

@@ -210,8 +210,6 @@ pub(crate) fn paren_list<'a, T>(
     Ok(items)
 }
 
-// The command parser, being written, is its user.
-#[allow(dead_code)]
 /// Space-separated items after the first, while the next byte is SP and
 /// `more` says an item follows.
 pub(crate) fn space_separated<'a, T>(
@@ -286,8 +284,6 @@ fn seq_bound(c: &mut Cursor<'_>) -> PResult<SeqBound> {
     }
 }
 
-// The command parser, being written, is its user.
-#[allow(dead_code)]
 /// `date`: `d-Mon-yyyy`, bare or quoted.
 pub(crate) fn date(c: &mut Cursor<'_>) -> PResult<Date> {
     let quoted = c.eat(b'"');
@@ -303,15 +299,14 @@ pub(crate) fn date(c: &mut Cursor<'_>) -> PResult<Date> {
 fn date_text(c: &mut Cursor<'_>, fixed: bool) -> PResult<Date> {
     let at = c.pos;
     let day = if fixed {
-        let first = c.peek();
-        c.pos += usize::from(first.is_some());
-        let second = c.peek();
-        c.pos += usize::from(second.is_some());
-        match (first, second) {
-            (Some(b' '), Some(d @ b'0'..=b'9')) => d - b'0',
-            (Some(a @ b'0'..=b'9'), Some(b @ b'0'..=b'9')) => (a - b'0') * 10 + (b - b'0'),
+        let day = match c.rest() {
+            [b' ', d @ b'0'..=b'9', ..] => d - b'0',
+            [a @ b'0'..=b'9', b @ b'0'..=b'9', ..] => (a - b'0') * 10 + (b - b'0'),
+            [] | [b' ' | b'0'..=b'9'] => return c.fail("a day of two characters"),
             _ => return invalid(at, "a day of two characters"),
-        }
+        };
+        c.pos += 2;
+        day
     } else {
         let digits = c.take_while1(|b| b.is_ascii_digit(), "a day")?;
         if digits.len() > 2 {
@@ -392,14 +387,6 @@ pub(crate) fn invalid<T>(at: usize, expected: &'static str) -> PResult<T> {
     Err(ParseError::Invalid { at, expected })
 }
 
-// The command parser, being written, is its user.
-#[allow(dead_code)]
-/// A `Str` of an atom's bytes (used where the grammar has `atom` but the
-/// type keeps text as a string).
-pub(crate) fn atom_str<'a>(c: &mut Cursor<'a>) -> PResult<Str<'a>> {
-    Ok(Str::new(c.take_while1(is_atom_char, "an atom")?))
-}
-
 /// `section`: `[` [part numbers] [`.`] [HEADER | HEADER.FIELDS[.NOT] (names)
 /// | TEXT | MIME] `]`.
 pub(crate) fn section<'a>(c: &mut Cursor<'a>) -> PResult<Section<'a>> {
@@ -476,4 +463,42 @@ pub(crate) fn status_item(c: &mut Cursor<'_>) -> PResult<StatusItem> {
             at,
             expected: "a status item",
         })
+}
+
+/// ID's parameters: NIL or `(` [string SP nstring *(SP string SP
+/// nstring)] `)`.
+#[allow(clippy::type_complexity)]
+pub(crate) fn id<'a>(c: &mut Cursor<'a>) -> PResult<Option<Vec<(Str<'a>, Option<Str<'a>>)>>> {
+    if c.keyword("NIL") {
+        return Ok(None);
+    }
+    pairs(c).map(Some)
+}
+
+/// `(` [string SP value *(SP string SP value)] `)`: ID parameters and
+/// METADATA entries (whose values may be literal8).
+#[allow(clippy::type_complexity)]
+pub(crate) fn pairs<'a>(c: &mut Cursor<'a>) -> PResult<Vec<(Str<'a>, Option<Str<'a>>)>> {
+    c.byte(b'(', "(")?;
+    c.enter()?;
+    let mut list = Vec::new();
+    if !c.eat(b')') {
+        loop {
+            let key = astring(c)?;
+            c.sp()?;
+            let value = if c.peek() == Some(b'~') {
+                Some(Str::new(literal(c, true)?.0))
+            } else {
+                nstring(c)?
+            };
+            list.push((key, value));
+            c.check_items(list.len())?;
+            if c.eat(b')') {
+                break;
+            }
+            c.sp()?;
+        }
+    }
+    c.leave();
+    Ok(list)
 }

@@ -144,7 +144,7 @@ pub(super) fn keyword_data<'a>(c: &mut Cursor<'a>) -> PResult<Data<'a>> {
         }
     } else if is("ID") {
         c.sp()?;
-        Data::Id(id(c)?)
+        Data::Id(primitives::id(c)?)
     } else if is("QUOTA") {
         c.sp()?;
         let root = primitives::astring(c)?;
@@ -440,44 +440,6 @@ fn namespace_descr<'a>(c: &mut Cursor<'a>) -> PResult<NamespaceDesc<'a>> {
     })
 }
 
-/// ID's parameters: NIL or `(` [string SP nstring *(SP string SP
-/// nstring)] `)`.
-#[allow(clippy::type_complexity)]
-fn id<'a>(c: &mut Cursor<'a>) -> PResult<Option<Vec<(Str<'a>, Option<Str<'a>>)>>> {
-    if c.keyword("NIL") {
-        return Ok(None);
-    }
-    pairs(c).map(Some)
-}
-
-/// `(` [string SP value *(SP string SP value)] `)`: ID parameters and
-/// METADATA entries (whose values may be literal8).
-#[allow(clippy::type_complexity)]
-fn pairs<'a>(c: &mut Cursor<'a>) -> PResult<Vec<(Str<'a>, Option<Str<'a>>)>> {
-    c.byte(b'(', "(")?;
-    c.enter()?;
-    let mut list = Vec::new();
-    if !c.eat(b')') {
-        loop {
-            let key = primitives::astring(c)?;
-            c.sp()?;
-            let value = if c.peek() == Some(b'~') {
-                Some(Str::new(primitives::literal(c, true)?.0))
-            } else {
-                primitives::nstring(c)?
-            };
-            list.push((key, value));
-            c.check_items(list.len())?;
-            if c.eat(b')') {
-                break;
-            }
-            c.sp()?;
-        }
-    }
-    c.leave();
-    Ok(list)
-}
-
 fn quota_resource<'a>(c: &mut Cursor<'a>) -> PResult<QuotaResource<'a>> {
     let name = primitives::atom(c)?;
     c.sp()?;
@@ -490,7 +452,7 @@ fn quota_resource<'a>(c: &mut Cursor<'a>) -> PResult<QuotaResource<'a>> {
 /// `entry-values` in parentheses, or a bare `entry-list`.
 fn metadata_entries<'a>(c: &mut Cursor<'a>) -> PResult<MetadataEntries<'a>> {
     if c.peek() == Some(b'(') {
-        return pairs(c).map(MetadataEntries::Values);
+        return primitives::pairs(c).map(MetadataEntries::Values);
     }
     let mut names = vec![primitives::astring(c)?];
     while c.eat(b' ') {

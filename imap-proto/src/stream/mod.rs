@@ -1,1 +1,4 @@
+mod append;
 pub mod client;
+mod framing;
+pub mod server;

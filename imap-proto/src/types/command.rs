@@ -192,10 +192,13 @@ pub enum CommandBody<'a> {
         /// The destination.
         mailbox: Mailbox<'a>,
     },
-    /// `[UID] SORT (criteria) charset keys` (RFC 5256).
+    /// `[UID] SORT [RETURN (...)] (criteria) charset keys` (RFC 5256,
+    /// ESORT of RFC 5267).
     Sort {
         /// UID SORT.
         uid: bool,
+        /// ESORT's return options; `None` when there is no RETURN.
+        returns: Option<Vec<SearchReturn>>,
         /// The sort criteria, at least one.
         criteria: Vec<SortCriterion>,
         /// The charset (required by the grammar).
@@ -262,6 +265,15 @@ pub enum CommandBody<'a> {
     },
     /// `MYRIGHTS mailbox`.
     MyRights(Mailbox<'a>),
+    /// An experimental command, `X<atom> [arguments]` (RFC 3501 §6.5.1,
+    /// RFC 9051 §6.5): its name and the rest of its line, unparsed (a
+    /// literal in its arguments is not supported).
+    Experimental {
+        /// The name, starting with `X`.
+        name: Atom<'a>,
+        /// The bytes after the name's SP up to CRLF (empty without).
+        arguments: Cow<'a, [u8]>,
+    },
     /// `SETMETADATA mailbox (entry value ...)`.
     SetMetadata {
         /// The mailbox, or the empty name for server metadata.

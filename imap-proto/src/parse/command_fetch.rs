@@ -1,0 +1,155 @@
+//! FETCH (attributes, sections, partials, CONDSTORE/QRESYNC modifiers) and
+//! STORE (with UNCHANGEDSINCE).
+
+use crate::parse::cursor::{Cursor, PResult};
+use crate::parse::primitives::{self, invalid};
+use crate::types::command::CommandBody;
+use crate::types::fetch::{FetchAttribute, FetchAttributes, FetchModifiers, Partial};
+use crate::types::flag::StoreMode;
+
+use super::word;
+
+/// After `[UID] FETCH`: `SP sequence-set SP (macro / att / "(" att *(SP
+/// att) ")") [SP "(" modifier *(SP modifier) ")"]`.
+pub(super) fn fetch<'a>(c: &mut Cursor<'a>, uid: bool) -> PResult<CommandBody<'a>> {
+    c.sp()?;
+    let set = primitives::sequence_set(c)?;
+    c.sp()?;
+    let attributes = if c.peek() == Some(b'(') {
+        FetchAttributes::List(primitives::paren_list(c, 1, attribute)?)
+    } else {
+        let start = c.pos;
+        let (name, _) = word(c, is_name_char, "a FETCH attribute")?;
+        match name.as_bytes() {
+            b"ALL" => FetchAttributes::All,
+            b"FAST" => FetchAttributes::Fast,
+            b"FULL" => FetchAttributes::Full,
+            _ => {
+                c.pos = start;
+                FetchAttributes::List(vec![attribute(c)?])
+            }
+        }
+    };
+    let mut modifiers = FetchModifiers::default();
+    if c.eat(b' ') {
+        primitives::paren_list(c, 1, |c| modifier(c, &mut modifiers))?;
+    }
+    Ok(CommandBody::Fetch {
+        uid,
+        set,
+        attributes,
+        modifiers,
+    })
+}
+
+/// Letters, digits and `.`: an attribute's name ends before `[`, which is
+/// an atom character.
+fn is_name_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'.'
+}
+
+fn attribute<'a>(c: &mut Cursor<'a>) -> PResult<FetchAttribute<'a>> {
+    let (name, at) = word(c, is_name_char, "a FETCH attribute")?;
+    Ok(match name.as_bytes() {
+        b"UID" => FetchAttribute::Uid,
+        b"FLAGS" => FetchAttribute::Flags,
+        b"INTERNALDATE" => FetchAttribute::InternalDate,
+        b"RFC822.SIZE" => FetchAttribute::Rfc822Size,
+        b"ENVELOPE" => FetchAttribute::Envelope,
+        b"BODYSTRUCTURE" => FetchAttribute::BodyStructure,
+        b"MODSEQ" => FetchAttribute::ModSeq,
+        b"RFC822" => FetchAttribute::Rfc822,
+        b"RFC822.HEADER" => FetchAttribute::Rfc822Header,
+        b"RFC822.TEXT" => FetchAttribute::Rfc822Text,
+        b"BODY" if c.peek() != Some(b'[') => FetchAttribute::Body,
+        b"BODY" | b"BODY.PEEK" => FetchAttribute::BodySection {
+            peek: name.as_bytes().len() > 4,
+            section: primitives::section(c)?,
+            partial: partial(c)?,
+        },
+        b"BINARY" | b"BINARY.PEEK" => FetchAttribute::Binary {
+            peek: name.as_bytes().len() > 6,
+            part: primitives::section_binary(c)?,
+            partial: partial(c)?,
+        },
+        b"BINARY.SIZE" => FetchAttribute::BinarySize {
+            part: primitives::section_binary(c)?,
+        },
+        _ => return invalid(at, "a FETCH attribute"),
+    })
+}
+
+/// `"<" number "." nz-number ">"`, if present.
+fn partial(c: &mut Cursor<'_>) -> PResult<Option<Partial>> {
+    if !c.eat(b'<') {
+        return Ok(None);
+    }
+    let offset = primitives::number(c)?;
+    c.byte(b'.', ". of a partial")?;
+    let length = primitives::nz_number(c)?;
+    c.byte(b'>', "> of a partial")?;
+    Ok(Some(Partial { offset, length }))
+}
+
+/// `CHANGEDSINCE SP mod-sequence-value` or `VANISHED` (RFC 7162).
+fn modifier(c: &mut Cursor<'_>, modifiers: &mut FetchModifiers) -> PResult<()> {
+    let (name, at) = word(c, is_name_char, "CHANGEDSINCE or VANISHED")?;
+    match name.as_bytes() {
+        b"CHANGEDSINCE" => {
+            c.sp()?;
+            modifiers.changed_since = Some(primitives::number64(c)?);
+        }
+        b"VANISHED" => modifiers.vanished = true,
+        _ => return invalid(at, "CHANGEDSINCE or VANISHED"),
+    }
+    Ok(())
+}
+
+/// After `[UID] STORE`: `SP sequence-set [SP "(" "UNCHANGEDSINCE" SP
+/// mod-sequence-valzer ")"] SP ["+" / "-"] "FLAGS" [".SILENT"] SP
+/// (flag-list / flag *(SP flag))`.
+pub(super) fn store<'a>(c: &mut Cursor<'a>, uid: bool) -> PResult<CommandBody<'a>> {
+    c.sp()?;
+    let set = primitives::sequence_set(c)?;
+    c.sp()?;
+    let mut unchanged_since = None;
+    if c.eat(b'(') {
+        c.enter()?;
+        let (name, at) = word(c, is_name_char, "UNCHANGEDSINCE")?;
+        if name.as_bytes() != b"UNCHANGEDSINCE" {
+            return invalid(at, "UNCHANGEDSINCE");
+        }
+        c.sp()?;
+        unchanged_since = Some(primitives::number64(c)?);
+        c.byte(b')', ") of STORE modifiers")?;
+        c.leave();
+        c.sp()?;
+    }
+    let mode = if c.eat(b'+') {
+        StoreMode::Add
+    } else if c.eat(b'-') {
+        StoreMode::Remove
+    } else {
+        StoreMode::Replace
+    };
+    let (name, at) = word(c, is_name_char, "FLAGS")?;
+    let silent = match name.as_bytes() {
+        b"FLAGS" => false,
+        b"FLAGS.SILENT" => true,
+        _ => return invalid(at, "FLAGS or FLAGS.SILENT"),
+    };
+    c.sp()?;
+    let flags = if c.peek() == Some(b'(') {
+        primitives::paren_list(c, 0, primitives::flag)?
+    } else {
+        primitives::space_separated(c, primitives::flag)?
+    };
+    Ok(CommandBody::Store {
+        uid,
+        set,
+        unchanged_since,
+        mode,
+        silent,
+        flags,
+    })
+}

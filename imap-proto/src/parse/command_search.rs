@@ -1,0 +1,226 @@
+//! SEARCH (with ESEARCH's and SEARCHRES's RETURN, CONDSTORE's MODSEQ),
+//! SORT and THREAD: search keys nested to a bounded depth.
+
+use crate::parse::cursor::{Cursor, PResult};
+use crate::parse::primitives::{self, invalid};
+use crate::types::command::{CommandBody, SortCriterion, SortKey};
+use crate::types::core::is_atom_char;
+use crate::types::search::{EntryType, SearchKey, SearchReturn};
+
+use super::{sp_astring, word};
+
+/// After `[UID] SEARCH`: `[SP "RETURN" SP "(" [option *(SP option)] ")"]
+/// [SP "CHARSET" SP charset] 1*(SP search-key)`.
+pub(super) fn search<'a>(c: &mut Cursor<'a>, uid: bool) -> PResult<CommandBody<'a>> {
+    c.sp()?;
+    let returns = search_returns(c)?;
+    let mut charset = None;
+    if c.keyword("CHARSET") {
+        c.sp()?;
+        charset = Some(primitives::astring(c)?);
+        c.sp()?;
+    }
+    Ok(CommandBody::Search {
+        uid,
+        returns,
+        charset,
+        criteria: keys(c)?,
+    })
+}
+
+/// `RETURN SP "(" [option *(SP option)] ")" SP`, if there.
+fn search_returns(c: &mut Cursor<'_>) -> PResult<Option<Vec<SearchReturn>>> {
+    if !c.keyword("RETURN") {
+        return Ok(None);
+    }
+    c.sp()?;
+    let returns = primitives::paren_list(c, 0, search_return)?;
+    c.sp()?;
+    Ok(Some(returns))
+}
+
+fn search_return(c: &mut Cursor<'_>) -> PResult<SearchReturn> {
+    let (name, at) = word(c, is_atom_char, "a SEARCH return option")?;
+    Ok(match name.as_bytes() {
+        b"MIN" => SearchReturn::Min,
+        b"MAX" => SearchReturn::Max,
+        b"ALL" => SearchReturn::All,
+        b"COUNT" => SearchReturn::Count,
+        b"SAVE" => SearchReturn::Save,
+        _ => return invalid(at, "MIN, MAX, ALL, COUNT or SAVE"),
+    })
+}
+
+/// `search-key *(SP search-key)`.
+fn keys<'a>(c: &mut Cursor<'a>) -> PResult<Vec<SearchKey<'a>>> {
+    primitives::space_separated(c, key)
+}
+
+/// After `[UID] SORT`: `SP [RETURN SP "(" [option *(SP option)] ")" SP]
+/// "(" sort-criterion *(SP sort-criterion) ")" SP
+/// charset 1*(SP search-key)` (RFC 5256, RFC 5957).
+pub(super) fn sort<'a>(c: &mut Cursor<'a>, uid: bool) -> PResult<CommandBody<'a>> {
+    c.sp()?;
+    let returns = search_returns(c)?;
+    let criteria = primitives::paren_list(c, 1, sort_criterion)?;
+    c.sp()?;
+    let charset = primitives::astring(c)?;
+    c.sp()?;
+    Ok(CommandBody::Sort {
+        uid,
+        returns,
+        criteria,
+        charset,
+        search: keys(c)?,
+    })
+}
+
+fn sort_criterion(c: &mut Cursor<'_>) -> PResult<SortCriterion> {
+    let reverse = c.keyword("REVERSE");
+    if reverse {
+        c.sp()?;
+    }
+    let (name, at) = word(c, is_atom_char, "a sort key")?;
+    let key = match name.as_bytes() {
+        b"ARRIVAL" => SortKey::Arrival,
+        b"CC" => SortKey::Cc,
+        b"DATE" => SortKey::Date,
+        b"FROM" => SortKey::From,
+        b"SIZE" => SortKey::Size,
+        b"SUBJECT" => SortKey::Subject,
+        b"TO" => SortKey::To,
+        b"DISPLAYFROM" => SortKey::DisplayFrom,
+        b"DISPLAYTO" => SortKey::DisplayTo,
+        _ => return invalid(at, "a sort key"),
+    };
+    Ok(SortCriterion { reverse, key })
+}
+
+/// After `[UID] THREAD`: `SP algorithm SP charset 1*(SP search-key)`.
+pub(super) fn thread<'a>(c: &mut Cursor<'a>, uid: bool) -> PResult<CommandBody<'a>> {
+    c.sp()?;
+    let algorithm = primitives::atom(c)?;
+    c.sp()?;
+    let charset = primitives::astring(c)?;
+    c.sp()?;
+    Ok(CommandBody::Thread {
+        uid,
+        algorithm,
+        charset,
+        search: keys(c)?,
+    })
+}
+
+/// One search key; `NOT`, `OR` and parentheses nest within the depth
+/// limit.
+fn key<'a>(c: &mut Cursor<'a>) -> PResult<SearchKey<'a>> {
+    match c.peek() {
+        Some(b'(') => {
+            return Ok(SearchKey::And(primitives::paren_list(c, 1, key)?));
+        }
+        Some(b'0'..=b'9' | b'*' | b'$') => {
+            return primitives::sequence_set(c).map(SearchKey::SequenceSet);
+        }
+        _ => {}
+    }
+    let (name, at) = word(c, is_atom_char, "a search key")?;
+    Ok(match name.as_bytes() {
+        b"ALL" => SearchKey::All,
+        b"ANSWERED" => SearchKey::Answered,
+        b"DELETED" => SearchKey::Deleted,
+        b"DRAFT" => SearchKey::Draft,
+        b"FLAGGED" => SearchKey::Flagged,
+        b"NEW" => SearchKey::New,
+        b"OLD" => SearchKey::Old,
+        b"RECENT" => SearchKey::Recent,
+        b"SEEN" => SearchKey::Seen,
+        b"UNANSWERED" => SearchKey::Unanswered,
+        b"UNDELETED" => SearchKey::Undeleted,
+        b"UNDRAFT" => SearchKey::Undraft,
+        b"UNFLAGGED" => SearchKey::Unflagged,
+        b"UNSEEN" => SearchKey::Unseen,
+        b"BCC" => SearchKey::Bcc(sp_astring(c)?),
+        b"BODY" => SearchKey::Body(sp_astring(c)?),
+        b"CC" => SearchKey::Cc(sp_astring(c)?),
+        b"FROM" => SearchKey::From(sp_astring(c)?),
+        b"SUBJECT" => SearchKey::Subject(sp_astring(c)?),
+        b"TEXT" => SearchKey::Text(sp_astring(c)?),
+        b"TO" => SearchKey::To(sp_astring(c)?),
+        b"HEADER" => {
+            let field = sp_astring(c)?;
+            SearchKey::Header(field, sp_astring(c)?)
+        }
+        b"KEYWORD" => {
+            c.sp()?;
+            SearchKey::Keyword(primitives::atom(c)?)
+        }
+        b"UNKEYWORD" => {
+            c.sp()?;
+            SearchKey::Unkeyword(primitives::atom(c)?)
+        }
+        b"BEFORE" => SearchKey::Before(sp_date(c)?),
+        b"ON" => SearchKey::On(sp_date(c)?),
+        b"SINCE" => SearchKey::Since(sp_date(c)?),
+        b"SENTBEFORE" => SearchKey::SentBefore(sp_date(c)?),
+        b"SENTON" => SearchKey::SentOn(sp_date(c)?),
+        b"SENTSINCE" => SearchKey::SentSince(sp_date(c)?),
+        b"LARGER" => {
+            c.sp()?;
+            SearchKey::Larger(primitives::number64(c)?)
+        }
+        b"SMALLER" => {
+            c.sp()?;
+            SearchKey::Smaller(primitives::number64(c)?)
+        }
+        b"UID" => {
+            c.sp()?;
+            SearchKey::Uid(primitives::sequence_set(c)?)
+        }
+        b"NOT" => {
+            c.sp()?;
+            c.enter()?;
+            let inner = key(c)?;
+            c.leave();
+            SearchKey::Not(Box::new(inner))
+        }
+        b"OR" => {
+            c.sp()?;
+            c.enter()?;
+            let left = key(c)?;
+            c.sp()?;
+            let right = key(c)?;
+            c.leave();
+            SearchKey::Or(Box::new(left), Box::new(right))
+        }
+        b"MODSEQ" => modseq(c)?,
+        _ => return invalid(at, "a search key"),
+    })
+}
+
+fn sp_date(c: &mut Cursor<'_>) -> PResult<crate::types::datetime::Date> {
+    c.sp()?;
+    primitives::date(c)
+}
+
+/// `MODSEQ [SP entry-name SP entry-type-req] SP mod-sequence-valzer`.
+fn modseq<'a>(c: &mut Cursor<'a>) -> PResult<SearchKey<'a>> {
+    c.sp()?;
+    let mut entry = None;
+    if c.peek() == Some(b'"') {
+        let name = primitives::string(c)?;
+        c.sp()?;
+        let (kind, at) = word(c, is_atom_char, "priv, shared or all")?;
+        let kind = match kind.as_bytes() {
+            b"PRIV" => EntryType::Private,
+            b"SHARED" => EntryType::Shared,
+            b"ALL" => EntryType::All,
+            _ => return invalid(at, "priv, shared or all"),
+        };
+        c.sp()?;
+        entry = Some((name, kind));
+    }
+    Ok(SearchKey::ModSeq {
+        entry,
+        modseq: primitives::number64(c)?,
+    })
+}

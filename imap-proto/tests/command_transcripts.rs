@@ -194,12 +194,12 @@ fn select_and_examine_with_condstore_and_qresync() {
             mailbox: Mailbox::Inbox,
             params: SelectParams {
                 condstore: false,
-                qresync: Some(QResync {
+                qresync: Some(Box::new(QResync {
                     uid_validity: 67890007,
                     mod_seq: 90060115194045000,
                     known_uids: Some(set("41:211,214:541")),
                     seq_match: None,
-                }),
+                })),
             },
         }
     );
@@ -209,12 +209,12 @@ fn select_and_examine_with_condstore_and_qresync() {
             mailbox: Mailbox::Inbox,
             params: SelectParams {
                 condstore: true,
-                qresync: Some(QResync {
+                qresync: Some(Box::new(QResync {
                     uid_validity: 67890007,
                     mod_seq: 9006,
                     known_uids: Some(set("1:*")),
                     seq_match: Some((set("1:5"), set("2:6"))),
-                }),
+                })),
             },
         }
     );

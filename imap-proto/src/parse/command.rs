@@ -7,6 +7,8 @@
 
 #[path = "command_fetch.rs"]
 mod fetch;
+#[path = "command_keywords.rs"]
+mod kw;
 #[path = "command_mailbox.rs"]
 mod mailbox;
 #[path = "command_search.rs"]
@@ -51,37 +53,16 @@ pub fn command<'a>(
     Ok((Command { tag, body }, c.pos))
 }
 
-/// A command name or keyword, upper-cased into a fixed buffer so that it
-/// can be matched as a byte string; longer words are no keyword of ours.
-pub(super) struct Word {
-    bytes: [u8; 24],
-    len: usize,
-}
-
-impl Word {
-    pub(super) fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..self.len]
-    }
-}
-
-/// The next word of bytes satisfying `f`, upper-cased, and where it began.
+/// The next word of bytes satisfying `f` as a keyword number
+/// ([`kw::key`]), and where it began.
 pub(super) fn word(
     c: &mut Cursor<'_>,
     f: impl Fn(u8) -> bool,
     expected: &'static str,
-) -> PResult<(Word, usize)> {
+) -> PResult<(u128, usize)> {
     let at = c.pos;
     let run = c.take_while1(f, expected)?;
-    let mut w = Word {
-        bytes: [0; 24],
-        len: 0,
-    };
-    if run.len() <= w.bytes.len() {
-        w.bytes[..run.len()].copy_from_slice(run);
-        w.bytes[..run.len()].make_ascii_uppercase();
-        w.len = run.len();
-    }
-    Ok((w, at))
+    Ok((kw::key(run), at))
 }
 
 /// `SP astring`.
@@ -92,50 +73,50 @@ pub(super) fn sp_astring<'a>(c: &mut Cursor<'a>) -> PResult<crate::types::core::
 
 fn body<'a>(c: &mut Cursor<'a>) -> PResult<CommandBody<'a>> {
     let (name, at) = word(c, crate::types::core::is_atom_char, "a command")?;
-    Ok(match name.as_bytes() {
-        b"CAPABILITY" => CommandBody::Capability,
-        b"NOOP" => CommandBody::Noop,
-        b"LOGOUT" => CommandBody::Logout,
-        b"STARTTLS" => CommandBody::StartTls,
-        b"IDLE" => CommandBody::Idle,
-        b"CHECK" => CommandBody::Check,
-        b"CLOSE" => CommandBody::Close,
-        b"UNSELECT" => CommandBody::Unselect,
-        b"EXPUNGE" => CommandBody::Expunge,
-        b"NAMESPACE" => CommandBody::Namespace,
-        b"UNAUTHENTICATE" => CommandBody::Unauthenticate,
-        b"LOGIN" => {
+    Ok(match name {
+        kw::CAPABILITY => CommandBody::Capability,
+        kw::NOOP => CommandBody::Noop,
+        kw::LOGOUT => CommandBody::Logout,
+        kw::STARTTLS => CommandBody::StartTls,
+        kw::IDLE => CommandBody::Idle,
+        kw::CHECK => CommandBody::Check,
+        kw::CLOSE => CommandBody::Close,
+        kw::UNSELECT => CommandBody::Unselect,
+        kw::EXPUNGE => CommandBody::Expunge,
+        kw::NAMESPACE => CommandBody::Namespace,
+        kw::UNAUTHENTICATE => CommandBody::Unauthenticate,
+        kw::LOGIN => {
             c.sp()?;
             let username = primitives::astring(c)?;
             c.sp()?;
             let password = primitives::astring(c)?;
             CommandBody::Login { username, password }
         }
-        b"AUTHENTICATE" => authenticate(c)?,
-        b"ID" => {
+        kw::AUTHENTICATE => authenticate(c)?,
+        kw::ID => {
             c.sp()?;
             CommandBody::Id(primitives::id(c)?)
         }
-        b"ENABLE" => {
+        kw::ENABLE => {
             c.sp()?;
             CommandBody::Enable(primitives::space_separated(c, primitives::atom)?)
         }
-        b"COMPRESS" => {
+        kw::COMPRESS => {
             c.sp()?;
             CommandBody::Compress(primitives::atom(c)?)
         }
-        b"UID" => {
+        kw::UID => {
             c.sp()?;
             uid(c)?
         }
-        b"FETCH" => fetch::fetch(c, false)?,
-        b"STORE" => fetch::store(c, false)?,
-        b"COPY" => copy_or_move(c, false, false)?,
-        b"MOVE" => copy_or_move(c, false, true)?,
-        b"SEARCH" => search::search(c, false)?,
-        b"SORT" => search::sort(c, false)?,
-        b"THREAD" => search::thread(c, false)?,
-        _ => match mailbox::command(c, name.as_bytes())? {
+        kw::FETCH => fetch::fetch(c, false)?,
+        kw::STORE => fetch::store(c, false)?,
+        kw::COPY => copy_or_move(c, false, false)?,
+        kw::MOVE => copy_or_move(c, false, true)?,
+        kw::SEARCH => search::search(c, false)?,
+        kw::SORT => search::sort(c, false)?,
+        kw::THREAD => search::thread(c, false)?,
+        _ => match mailbox::command(c, name)? {
             Some(body) => body,
             None if matches!(c.input[at], b'X' | b'x') => experimental(c, at)?,
             None => return invalid(at, "a command"),
@@ -165,15 +146,15 @@ fn experimental<'a>(c: &mut Cursor<'a>, at: usize) -> PResult<CommandBody<'a>> {
 /// After `UID SP`: the command it prefixes.
 fn uid<'a>(c: &mut Cursor<'a>) -> PResult<CommandBody<'a>> {
     let (name, at) = word(c, crate::types::core::is_atom_char, "a UID command")?;
-    match name.as_bytes() {
-        b"FETCH" => fetch::fetch(c, true),
-        b"STORE" => fetch::store(c, true),
-        b"COPY" => copy_or_move(c, true, false),
-        b"MOVE" => copy_or_move(c, true, true),
-        b"SEARCH" => search::search(c, true),
-        b"SORT" => search::sort(c, true),
-        b"THREAD" => search::thread(c, true),
-        b"EXPUNGE" => {
+    match name {
+        kw::FETCH => fetch::fetch(c, true),
+        kw::STORE => fetch::store(c, true),
+        kw::COPY => copy_or_move(c, true, false),
+        kw::MOVE => copy_or_move(c, true, true),
+        kw::SEARCH => search::search(c, true),
+        kw::SORT => search::sort(c, true),
+        kw::THREAD => search::thread(c, true),
+        kw::EXPUNGE => {
             c.sp()?;
             Ok(CommandBody::UidExpunge(primitives::sequence_set(c)?))
         }

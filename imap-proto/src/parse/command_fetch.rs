@@ -7,7 +7,7 @@ use crate::types::command::CommandBody;
 use crate::types::fetch::{FetchAttribute, FetchAttributes, FetchModifiers, Partial};
 use crate::types::flag::StoreMode;
 
-use super::word;
+use super::{kw, word};
 
 /// After `[UID] FETCH`: `SP sequence-set SP (macro / att / "(" att *(SP
 /// att) ")") [SP "(" modifier *(SP modifier) ")"]`.
@@ -20,10 +20,10 @@ pub(super) fn fetch<'a>(c: &mut Cursor<'a>, uid: bool) -> PResult<CommandBody<'a
     } else {
         let start = c.pos;
         let (name, _) = word(c, is_name_char, "a FETCH attribute")?;
-        match name.as_bytes() {
-            b"ALL" => FetchAttributes::All,
-            b"FAST" => FetchAttributes::Fast,
-            b"FULL" => FetchAttributes::Full,
+        match name {
+            kw::ALL => FetchAttributes::All,
+            kw::FAST => FetchAttributes::Fast,
+            kw::FULL => FetchAttributes::Full,
             _ => {
                 c.pos = start;
                 FetchAttributes::List(vec![attribute(c)?])
@@ -50,29 +50,29 @@ fn is_name_char(b: u8) -> bool {
 
 fn attribute<'a>(c: &mut Cursor<'a>) -> PResult<FetchAttribute<'a>> {
     let (name, at) = word(c, is_name_char, "a FETCH attribute")?;
-    Ok(match name.as_bytes() {
-        b"UID" => FetchAttribute::Uid,
-        b"FLAGS" => FetchAttribute::Flags,
-        b"INTERNALDATE" => FetchAttribute::InternalDate,
-        b"RFC822.SIZE" => FetchAttribute::Rfc822Size,
-        b"ENVELOPE" => FetchAttribute::Envelope,
-        b"BODYSTRUCTURE" => FetchAttribute::BodyStructure,
-        b"MODSEQ" => FetchAttribute::ModSeq,
-        b"RFC822" => FetchAttribute::Rfc822,
-        b"RFC822.HEADER" => FetchAttribute::Rfc822Header,
-        b"RFC822.TEXT" => FetchAttribute::Rfc822Text,
-        b"BODY" if c.peek() != Some(b'[') => FetchAttribute::Body,
-        b"BODY" | b"BODY.PEEK" => FetchAttribute::BodySection {
-            peek: name.as_bytes().len() > 4,
+    Ok(match name {
+        kw::UID => FetchAttribute::Uid,
+        kw::FLAGS => FetchAttribute::Flags,
+        kw::INTERNALDATE => FetchAttribute::InternalDate,
+        kw::RFC822_SIZE => FetchAttribute::Rfc822Size,
+        kw::ENVELOPE => FetchAttribute::Envelope,
+        kw::BODYSTRUCTURE => FetchAttribute::BodyStructure,
+        kw::MODSEQ => FetchAttribute::ModSeq,
+        kw::RFC822 => FetchAttribute::Rfc822,
+        kw::RFC822_HEADER => FetchAttribute::Rfc822Header,
+        kw::RFC822_TEXT => FetchAttribute::Rfc822Text,
+        kw::BODY if c.peek() != Some(b'[') => FetchAttribute::Body,
+        kw::BODY | kw::BODY_PEEK => FetchAttribute::BodySection {
+            peek: name == kw::BODY_PEEK,
             section: primitives::section(c)?,
             partial: partial(c)?,
         },
-        b"BINARY" | b"BINARY.PEEK" => FetchAttribute::Binary {
-            peek: name.as_bytes().len() > 6,
+        kw::BINARY | kw::BINARY_PEEK => FetchAttribute::Binary {
+            peek: name == kw::BINARY_PEEK,
             part: primitives::section_binary(c)?,
             partial: partial(c)?,
         },
-        b"BINARY.SIZE" => FetchAttribute::BinarySize {
+        kw::BINARY_SIZE => FetchAttribute::BinarySize {
             part: primitives::section_binary(c)?,
         },
         _ => return invalid(at, "a FETCH attribute"),
@@ -94,12 +94,12 @@ fn partial(c: &mut Cursor<'_>) -> PResult<Option<Partial>> {
 /// `CHANGEDSINCE SP mod-sequence-value` or `VANISHED` (RFC 7162).
 fn modifier(c: &mut Cursor<'_>, modifiers: &mut FetchModifiers) -> PResult<()> {
     let (name, at) = word(c, is_name_char, "CHANGEDSINCE or VANISHED")?;
-    match name.as_bytes() {
-        b"CHANGEDSINCE" => {
+    match name {
+        kw::CHANGEDSINCE => {
             c.sp()?;
             modifiers.changed_since = Some(primitives::number64(c)?);
         }
-        b"VANISHED" => modifiers.vanished = true,
+        kw::VANISHED => modifiers.vanished = true,
         _ => return invalid(at, "CHANGEDSINCE or VANISHED"),
     }
     Ok(())
@@ -116,7 +116,7 @@ pub(super) fn store<'a>(c: &mut Cursor<'a>, uid: bool) -> PResult<CommandBody<'a
     if c.eat(b'(') {
         c.enter()?;
         let (name, at) = word(c, is_name_char, "UNCHANGEDSINCE")?;
-        if name.as_bytes() != b"UNCHANGEDSINCE" {
+        if name != kw::UNCHANGEDSINCE {
             return invalid(at, "UNCHANGEDSINCE");
         }
         c.sp()?;
@@ -133,9 +133,9 @@ pub(super) fn store<'a>(c: &mut Cursor<'a>, uid: bool) -> PResult<CommandBody<'a
         StoreMode::Replace
     };
     let (name, at) = word(c, is_name_char, "FLAGS")?;
-    let silent = match name.as_bytes() {
-        b"FLAGS" => false,
-        b"FLAGS.SILENT" => true,
+    let silent = match name {
+        kw::FLAGS => false,
+        kw::FLAGS_SILENT => true,
         _ => return invalid(at, "FLAGS or FLAGS.SILENT"),
     };
     c.sp()?;

@@ -12,49 +12,49 @@ use crate::types::core::{Atom, is_atom_char};
 use crate::types::list::{ListReturn, ListSelect};
 use crate::types::mailbox::Mailbox;
 
-use super::{sp_astring, word};
+use super::{kw, sp_astring, word};
 
 /// The mailbox command `name` (upper case) and its arguments; `None` when
 /// `name` is none of them.
-pub(super) fn command<'a>(c: &mut Cursor<'a>, name: &[u8]) -> PResult<Option<CommandBody<'a>>> {
+pub(super) fn command<'a>(c: &mut Cursor<'a>, name: u128) -> PResult<Option<CommandBody<'a>>> {
     Ok(Some(match name {
-        b"SELECT" => {
+        kw::SELECT => {
             let (mailbox, params) = select(c)?;
             CommandBody::Select { mailbox, params }
         }
-        b"EXAMINE" => {
+        kw::EXAMINE => {
             let (mailbox, params) = select(c)?;
             CommandBody::Examine { mailbox, params }
         }
-        b"CREATE" => create(c)?,
-        b"DELETE" => CommandBody::Delete(sp_mailbox(c)?),
-        b"RENAME" => {
+        kw::CREATE => create(c)?,
+        kw::DELETE => CommandBody::Delete(sp_mailbox(c)?),
+        kw::RENAME => {
             let from = sp_mailbox(c)?;
             let to = sp_mailbox(c)?;
             CommandBody::Rename { from, to }
         }
-        b"SUBSCRIBE" => CommandBody::Subscribe(sp_mailbox(c)?),
-        b"UNSUBSCRIBE" => CommandBody::Unsubscribe(sp_mailbox(c)?),
-        b"LIST" => list(c)?,
-        b"LSUB" => {
+        kw::SUBSCRIBE => CommandBody::Subscribe(sp_mailbox(c)?),
+        kw::UNSUBSCRIBE => CommandBody::Unsubscribe(sp_mailbox(c)?),
+        kw::LIST => list(c)?,
+        kw::LSUB => {
             let reference = sp_mailbox(c)?;
             c.sp()?;
             let pattern = primitives::list_mailbox(c)?;
             CommandBody::Lsub { reference, pattern }
         }
-        b"STATUS" => {
+        kw::STATUS => {
             let mailbox = sp_mailbox(c)?;
             c.sp()?;
             let items = primitives::paren_list(c, 1, primitives::status_item)?;
             CommandBody::Status { mailbox, items }
         }
-        b"APPEND" => append(c)?,
-        b"GETQUOTA" => {
+        kw::APPEND => append(c)?,
+        kw::GETQUOTA => {
             c.sp()?;
             CommandBody::GetQuota(primitives::astring(c)?)
         }
-        b"GETQUOTAROOT" => CommandBody::GetQuotaRoot(sp_mailbox(c)?),
-        b"SETQUOTA" => {
+        kw::GETQUOTAROOT => CommandBody::GetQuotaRoot(sp_mailbox(c)?),
+        kw::SETQUOTA => {
             c.sp()?;
             let root = primitives::astring(c)?;
             c.sp()?;
@@ -63,8 +63,8 @@ pub(super) fn command<'a>(c: &mut Cursor<'a>, name: &[u8]) -> PResult<Option<Com
                 limits: quota_limits(c)?,
             }
         }
-        b"GETMETADATA" => get_metadata(c)?,
-        b"SETMETADATA" => {
+        kw::GETMETADATA => get_metadata(c)?,
+        kw::SETMETADATA => {
             let mailbox = sp_mailbox(c)?;
             c.sp()?;
             let at = c.pos;
@@ -74,7 +74,7 @@ pub(super) fn command<'a>(c: &mut Cursor<'a>, name: &[u8]) -> PResult<Option<Com
             }
             CommandBody::SetMetadata { mailbox, entries }
         }
-        b"SETACL" => {
+        kw::SETACL => {
             let mailbox = sp_mailbox(c)?;
             let identifier = sp_astring(c)?;
             let rights = sp_astring(c)?;
@@ -84,7 +84,7 @@ pub(super) fn command<'a>(c: &mut Cursor<'a>, name: &[u8]) -> PResult<Option<Com
                 rights,
             }
         }
-        b"DELETEACL" => {
+        kw::DELETEACL => {
             let mailbox = sp_mailbox(c)?;
             let identifier = sp_astring(c)?;
             CommandBody::DeleteAcl {
@@ -92,8 +92,8 @@ pub(super) fn command<'a>(c: &mut Cursor<'a>, name: &[u8]) -> PResult<Option<Com
                 identifier,
             }
         }
-        b"GETACL" => CommandBody::GetAcl(sp_mailbox(c)?),
-        b"LISTRIGHTS" => {
+        kw::GETACL => CommandBody::GetAcl(sp_mailbox(c)?),
+        kw::LISTRIGHTS => {
             let mailbox = sp_mailbox(c)?;
             let identifier = sp_astring(c)?;
             CommandBody::ListRights {
@@ -101,7 +101,7 @@ pub(super) fn command<'a>(c: &mut Cursor<'a>, name: &[u8]) -> PResult<Option<Com
                 identifier,
             }
         }
-        b"MYRIGHTS" => CommandBody::MyRights(sp_mailbox(c)?),
+        kw::MYRIGHTS => CommandBody::MyRights(sp_mailbox(c)?),
         _ => return Ok(None),
     }))
 }
@@ -121,11 +121,11 @@ fn select<'a>(c: &mut Cursor<'a>) -> PResult<(Mailbox<'a>, SelectParams)> {
         c.enter()?;
         loop {
             let (name, at) = word(c, is_atom_char, "a SELECT parameter")?;
-            match name.as_bytes() {
-                b"CONDSTORE" => params.condstore = true,
-                b"QRESYNC" => {
+            match name {
+                kw::CONDSTORE => params.condstore = true,
+                kw::QRESYNC => {
                     c.sp()?;
-                    params.qresync = Some(qresync(c)?);
+                    params.qresync = Some(Box::new(qresync(c)?));
                 }
                 _ => return invalid(at, "CONDSTORE or QRESYNC"),
             }
@@ -195,7 +195,7 @@ fn create<'a>(c: &mut Cursor<'a>) -> PResult<CommandBody<'a>> {
         c.byte(b'(', "( of CREATE parameters")?;
         c.enter()?;
         let (name, at) = word(c, is_atom_char, "USE")?;
-        if name.as_bytes() != b"USE" {
+        if name != kw::USE {
             return invalid(at, "USE");
         }
         c.sp()?;
@@ -231,7 +231,7 @@ fn list<'a>(c: &mut Cursor<'a>) -> PResult<CommandBody<'a>> {
     let mut returns = None;
     if c.eat(b' ') {
         let (name, at) = word(c, is_atom_char, "RETURN")?;
-        if name.as_bytes() != b"RETURN" {
+        if name != kw::RETURN {
             return invalid(at, "RETURN");
         }
         c.sp()?;
@@ -248,11 +248,11 @@ fn list<'a>(c: &mut Cursor<'a>) -> PResult<CommandBody<'a>> {
 fn list_select<'a>(c: &mut Cursor<'a>) -> PResult<ListSelect<'a>> {
     let start = c.pos;
     let (name, _) = word(c, is_atom_char, "a LIST selection option")?;
-    Ok(match name.as_bytes() {
-        b"SUBSCRIBED" => ListSelect::Subscribed,
-        b"REMOTE" => ListSelect::Remote,
-        b"RECURSIVEMATCH" => ListSelect::RecursiveMatch,
-        b"SPECIAL-USE" => ListSelect::SpecialUse,
+    Ok(match name {
+        kw::SUBSCRIBED => ListSelect::Subscribed,
+        kw::REMOTE => ListSelect::Remote,
+        kw::RECURSIVEMATCH => ListSelect::RecursiveMatch,
+        kw::SPECIAL_USE => ListSelect::SpecialUse,
         _ => {
             c.pos = start;
             ListSelect::Other(primitives::atom(c)?)
@@ -263,11 +263,11 @@ fn list_select<'a>(c: &mut Cursor<'a>) -> PResult<ListSelect<'a>> {
 fn list_return<'a>(c: &mut Cursor<'a>) -> PResult<ListReturn<'a>> {
     let start = c.pos;
     let (name, _) = word(c, is_atom_char, "a LIST return option")?;
-    Ok(match name.as_bytes() {
-        b"SUBSCRIBED" => ListReturn::Subscribed,
-        b"CHILDREN" => ListReturn::Children,
-        b"SPECIAL-USE" => ListReturn::SpecialUse,
-        b"STATUS" => {
+    Ok(match name {
+        kw::SUBSCRIBED => ListReturn::Subscribed,
+        kw::CHILDREN => ListReturn::Children,
+        kw::SPECIAL_USE => ListReturn::SpecialUse,
+        kw::STATUS => {
             c.sp()?;
             ListReturn::Status(primitives::paren_list(c, 1, primitives::status_item)?)
         }
@@ -364,18 +364,18 @@ fn get_metadata<'a>(c: &mut Cursor<'a>) -> PResult<CommandBody<'a>> {
 
 fn metadata_option(c: &mut Cursor<'_>, options: &mut MetadataOptions) -> PResult<()> {
     let (name, at) = word(c, is_atom_char, "MAXSIZE or DEPTH")?;
-    match name.as_bytes() {
-        b"MAXSIZE" => {
+    match name {
+        kw::MAXSIZE => {
             c.sp()?;
             options.max_size = Some(primitives::number(c)?);
         }
-        b"DEPTH" => {
+        kw::DEPTH => {
             c.sp()?;
             let (depth, at) = word(c, is_atom_char, "0, 1 or infinity")?;
-            options.depth = Some(match depth.as_bytes() {
-                b"0" => MetadataDepth::Zero,
-                b"1" => MetadataDepth::One,
-                b"INFINITY" => MetadataDepth::Infinity,
+            options.depth = Some(match depth {
+                kw::N0 => MetadataDepth::Zero,
+                kw::N1 => MetadataDepth::One,
+                kw::INFINITY => MetadataDepth::Infinity,
                 _ => return invalid(at, "0, 1 or infinity"),
             });
         }

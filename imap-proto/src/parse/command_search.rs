@@ -7,7 +7,7 @@ use crate::types::command::{CommandBody, SortCriterion, SortKey};
 use crate::types::core::is_atom_char;
 use crate::types::search::{EntryType, SearchKey, SearchReturn};
 
-use super::{sp_astring, word};
+use super::{kw, sp_astring, word};
 
 /// After `[UID] SEARCH`: `[SP "RETURN" SP "(" [option *(SP option)] ")"]
 /// [SP "CHARSET" SP charset] 1*(SP search-key)`.
@@ -41,12 +41,12 @@ fn search_returns(c: &mut Cursor<'_>) -> PResult<Option<Vec<SearchReturn>>> {
 
 fn search_return(c: &mut Cursor<'_>) -> PResult<SearchReturn> {
     let (name, at) = word(c, is_atom_char, "a SEARCH return option")?;
-    Ok(match name.as_bytes() {
-        b"MIN" => SearchReturn::Min,
-        b"MAX" => SearchReturn::Max,
-        b"ALL" => SearchReturn::All,
-        b"COUNT" => SearchReturn::Count,
-        b"SAVE" => SearchReturn::Save,
+    Ok(match name {
+        kw::MIN => SearchReturn::Min,
+        kw::MAX => SearchReturn::Max,
+        kw::ALL => SearchReturn::All,
+        kw::COUNT => SearchReturn::Count,
+        kw::SAVE => SearchReturn::Save,
         _ => return invalid(at, "MIN, MAX, ALL, COUNT or SAVE"),
     })
 }
@@ -81,16 +81,16 @@ fn sort_criterion(c: &mut Cursor<'_>) -> PResult<SortCriterion> {
         c.sp()?;
     }
     let (name, at) = word(c, is_atom_char, "a sort key")?;
-    let key = match name.as_bytes() {
-        b"ARRIVAL" => SortKey::Arrival,
-        b"CC" => SortKey::Cc,
-        b"DATE" => SortKey::Date,
-        b"FROM" => SortKey::From,
-        b"SIZE" => SortKey::Size,
-        b"SUBJECT" => SortKey::Subject,
-        b"TO" => SortKey::To,
-        b"DISPLAYFROM" => SortKey::DisplayFrom,
-        b"DISPLAYTO" => SortKey::DisplayTo,
+    let key = match name {
+        kw::ARRIVAL => SortKey::Arrival,
+        kw::CC => SortKey::Cc,
+        kw::DATE => SortKey::Date,
+        kw::FROM => SortKey::From,
+        kw::SIZE => SortKey::Size,
+        kw::SUBJECT => SortKey::Subject,
+        kw::TO => SortKey::To,
+        kw::DISPLAYFROM => SortKey::DisplayFrom,
+        kw::DISPLAYTO => SortKey::DisplayTo,
         _ => return invalid(at, "a sort key"),
     };
     Ok(SortCriterion { reverse, key })
@@ -124,66 +124,66 @@ fn key<'a>(c: &mut Cursor<'a>) -> PResult<SearchKey<'a>> {
         _ => {}
     }
     let (name, at) = word(c, is_atom_char, "a search key")?;
-    Ok(match name.as_bytes() {
-        b"ALL" => SearchKey::All,
-        b"ANSWERED" => SearchKey::Answered,
-        b"DELETED" => SearchKey::Deleted,
-        b"DRAFT" => SearchKey::Draft,
-        b"FLAGGED" => SearchKey::Flagged,
-        b"NEW" => SearchKey::New,
-        b"OLD" => SearchKey::Old,
-        b"RECENT" => SearchKey::Recent,
-        b"SEEN" => SearchKey::Seen,
-        b"UNANSWERED" => SearchKey::Unanswered,
-        b"UNDELETED" => SearchKey::Undeleted,
-        b"UNDRAFT" => SearchKey::Undraft,
-        b"UNFLAGGED" => SearchKey::Unflagged,
-        b"UNSEEN" => SearchKey::Unseen,
-        b"BCC" => SearchKey::Bcc(sp_astring(c)?),
-        b"BODY" => SearchKey::Body(sp_astring(c)?),
-        b"CC" => SearchKey::Cc(sp_astring(c)?),
-        b"FROM" => SearchKey::From(sp_astring(c)?),
-        b"SUBJECT" => SearchKey::Subject(sp_astring(c)?),
-        b"TEXT" => SearchKey::Text(sp_astring(c)?),
-        b"TO" => SearchKey::To(sp_astring(c)?),
-        b"HEADER" => {
+    Ok(match name {
+        kw::ALL => SearchKey::All,
+        kw::ANSWERED => SearchKey::Answered,
+        kw::DELETED => SearchKey::Deleted,
+        kw::DRAFT => SearchKey::Draft,
+        kw::FLAGGED => SearchKey::Flagged,
+        kw::NEW => SearchKey::New,
+        kw::OLD => SearchKey::Old,
+        kw::RECENT => SearchKey::Recent,
+        kw::SEEN => SearchKey::Seen,
+        kw::UNANSWERED => SearchKey::Unanswered,
+        kw::UNDELETED => SearchKey::Undeleted,
+        kw::UNDRAFT => SearchKey::Undraft,
+        kw::UNFLAGGED => SearchKey::Unflagged,
+        kw::UNSEEN => SearchKey::Unseen,
+        kw::BCC => SearchKey::Bcc(sp_astring(c)?),
+        kw::BODY => SearchKey::Body(sp_astring(c)?),
+        kw::CC => SearchKey::Cc(sp_astring(c)?),
+        kw::FROM => SearchKey::From(sp_astring(c)?),
+        kw::SUBJECT => SearchKey::Subject(sp_astring(c)?),
+        kw::TEXT => SearchKey::Text(sp_astring(c)?),
+        kw::TO => SearchKey::To(sp_astring(c)?),
+        kw::HEADER => {
             let field = sp_astring(c)?;
             SearchKey::Header(field, sp_astring(c)?)
         }
-        b"KEYWORD" => {
+        kw::KEYWORD => {
             c.sp()?;
             SearchKey::Keyword(primitives::atom(c)?)
         }
-        b"UNKEYWORD" => {
+        kw::UNKEYWORD => {
             c.sp()?;
             SearchKey::Unkeyword(primitives::atom(c)?)
         }
-        b"BEFORE" => SearchKey::Before(sp_date(c)?),
-        b"ON" => SearchKey::On(sp_date(c)?),
-        b"SINCE" => SearchKey::Since(sp_date(c)?),
-        b"SENTBEFORE" => SearchKey::SentBefore(sp_date(c)?),
-        b"SENTON" => SearchKey::SentOn(sp_date(c)?),
-        b"SENTSINCE" => SearchKey::SentSince(sp_date(c)?),
-        b"LARGER" => {
+        kw::BEFORE => SearchKey::Before(sp_date(c)?),
+        kw::ON => SearchKey::On(sp_date(c)?),
+        kw::SINCE => SearchKey::Since(sp_date(c)?),
+        kw::SENTBEFORE => SearchKey::SentBefore(sp_date(c)?),
+        kw::SENTON => SearchKey::SentOn(sp_date(c)?),
+        kw::SENTSINCE => SearchKey::SentSince(sp_date(c)?),
+        kw::LARGER => {
             c.sp()?;
             SearchKey::Larger(primitives::number64(c)?)
         }
-        b"SMALLER" => {
+        kw::SMALLER => {
             c.sp()?;
             SearchKey::Smaller(primitives::number64(c)?)
         }
-        b"UID" => {
+        kw::UID => {
             c.sp()?;
             SearchKey::Uid(primitives::sequence_set(c)?)
         }
-        b"NOT" => {
+        kw::NOT => {
             c.sp()?;
             c.enter()?;
             let inner = key(c)?;
             c.leave();
             SearchKey::Not(Box::new(inner))
         }
-        b"OR" => {
+        kw::OR => {
             c.sp()?;
             c.enter()?;
             let left = key(c)?;
@@ -192,7 +192,7 @@ fn key<'a>(c: &mut Cursor<'a>) -> PResult<SearchKey<'a>> {
             c.leave();
             SearchKey::Or(Box::new(left), Box::new(right))
         }
-        b"MODSEQ" => modseq(c)?,
+        kw::MODSEQ => modseq(c)?,
         _ => return invalid(at, "a search key"),
     })
 }
@@ -210,10 +210,10 @@ fn modseq<'a>(c: &mut Cursor<'a>) -> PResult<SearchKey<'a>> {
         let name = primitives::string(c)?;
         c.sp()?;
         let (kind, at) = word(c, is_atom_char, "priv, shared or all")?;
-        let kind = match kind.as_bytes() {
-            b"PRIV" => EntryType::Private,
-            b"SHARED" => EntryType::Shared,
-            b"ALL" => EntryType::All,
+        let kind = match kind {
+            kw::PRIV => EntryType::Private,
+            kw::SHARED => EntryType::Shared,
+            kw::ALL => EntryType::All,
             _ => return invalid(at, "priv, shared or all"),
         };
         c.sp()?;

@@ -289,7 +289,7 @@ pub struct SelectParams {
     /// `(CONDSTORE)`.
     pub condstore: bool,
     /// `(QRESYNC (...))`.
-    pub qresync: Option<QResync>,
+    pub qresync: Option<Box<QResync>>,
 }
 
 /// The QRESYNC select parameter.

@@ -23,6 +23,7 @@ mod strategies;
 use bytes::BytesMut;
 use imap_proto::encode::{self, EncodeOptions};
 use imap_proto::parse::{self, ParseLimits};
+use imap_proto::stream::client::{ResponseLimits, ResponseReader};
 use proptest::prelude::*;
 
 proptest! {
@@ -52,5 +53,31 @@ proptest! {
         let (back, n) = parse::response(&out, ParseLimits::default()).expect("parses");
         prop_assert_eq!(n, out.len());
         prop_assert_eq!(back, r);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    /// The client's reader gives the same response whatever two pieces
+    /// the bytes arrive in.
+    #[test]
+    fn the_reader_reads_it_split_at_every_byte(r in response_strategies::response()) {
+        let mut out = BytesMut::new();
+        encode::response(&r, EncodeOptions::default(), &mut out);
+        for split in 0..=out.len() {
+            let mut reader = ResponseReader::new(ResponseLimits::default());
+            reader.feed(&out[..split]);
+            let early = reader.next_owned().expect("reads");
+            let back = match early {
+                Some(back) => back,
+                None => {
+                    reader.feed(&out[split..]);
+                    reader.next_owned().expect("reads").expect("whole")
+                }
+            };
+            prop_assert_eq!(&back, &r, "split at {}", split);
+            prop_assert_eq!(reader.buffered(), 0);
+        }
     }
 }

@@ -337,16 +337,26 @@ fn quota_limits<'a>(c: &mut Cursor<'a>) -> PResult<Vec<(Atom<'a>, u64)>> {
 fn get_metadata<'a>(c: &mut Cursor<'a>) -> PResult<CommandBody<'a>> {
     c.sp()?;
     let mut options = MetadataOptions::default();
-    if c.peek() == Some(b'(') {
+    let options_first = c.peek() == Some(b'(');
+    if options_first {
         primitives::paren_list(c, 1, |c| metadata_option(c, &mut options))?;
         c.sp()?;
     }
     let mailbox = primitives::mailbox(c)?;
     c.sp()?;
     // RFC 5464's own examples put the options after the mailbox, and
-    // clients copied them; no entry name starts with a letter (they start
-    // with "/"), so a word after "(" says which it is.
-    if c.rest().starts_with(b"(") && c.rest().get(1).is_some_and(u8::is_ascii_alphabetic) {
+    // clients copied them; entry names start with "/", so MAXSIZE or
+    // DEPTH after "(" says which it is.
+    let rest = c.rest();
+    let option_follows = |word: &[u8]| {
+        rest.len() > word.len() + 2
+            && rest[1..=word.len()].eq_ignore_ascii_case(word)
+            && rest[word.len() + 1] == b' '
+    };
+    if !options_first
+        && rest.starts_with(b"(")
+        && (option_follows(b"MAXSIZE") || option_follows(b"DEPTH"))
+    {
         primitives::paren_list(c, 1, |c| metadata_option(c, &mut options))?;
         c.sp()?;
     }

@@ -206,7 +206,7 @@ fn sp_date(c: &mut Cursor<'_>) -> PResult<crate::types::datetime::Date> {
 fn modseq<'a>(c: &mut Cursor<'a>) -> PResult<SearchKey<'a>> {
     c.sp()?;
     let mut entry = None;
-    if c.peek() == Some(b'"') {
+    if matches!(c.peek(), Some(b'"' | b'{')) {
         let name = primitives::string(c)?;
         c.sp()?;
         let (kind, at) = word(c, is_atom_char, "priv, shared or all")?;

@@ -1,0 +1,541 @@
+//! Commands into bytes (client side).
+//!
+//! Each value is written in the form the parser reads back to the same
+//! value: keywords in upper case, strings as atoms, quoted strings or
+//! literals as their bytes allow, one FETCH attribute or LIST pattern
+//! bare and several in parentheses, STORE's flags always parenthesised.
+
+#[path = "command_search.rs"]
+mod search;
+
+use bytes::BytesMut;
+
+use super::writer::{EncodeOptions, Writer};
+use crate::types::command::{
+    AppendMessage, Command, CommandBody, MetadataDepth, MetadataOptions, SelectParams,
+};
+use crate::types::fetch::{FetchAttribute, FetchAttributes, FetchModifiers, Partial};
+use crate::types::flag::StoreMode;
+use crate::types::list::{ListReturn, ListSelect};
+use crate::types::status::StatusItem;
+
+/// Appends `command` to `out`, CRLF included, and returns the offsets in
+/// `out` right after each synchronising literal's announcement: a client
+/// sends up to there, then waits for the server's continuation request
+/// (none with [`crate::encode::LiteralMode::NonSync`]).
+///
+/// ```
+/// use bytes::BytesMut;
+/// use imap_proto::encode::{EncodeOptions, command};
+/// use imap_proto::types::command::{Command, CommandBody};
+/// use imap_proto::{Str, Tag};
+/// let login = Command {
+///     tag: Tag::new("a1").unwrap(),
+///     body: CommandBody::Login {
+///         username: Str::from("alice"),
+///         password: Str::from("line\r\nbreak"),
+///     },
+/// };
+/// let mut out = BytesMut::new();
+/// let breaks = command(&login, EncodeOptions::default(), &mut out);
+/// assert_eq!(&out[..], b"a1 LOGIN alice {11}\r\nline\r\nbreak\r\n");
+/// assert_eq!(breaks, [20]);
+/// ```
+pub fn command(command: &Command<'_>, options: EncodeOptions, out: &mut BytesMut) -> Vec<usize> {
+    let mut w = Writer::new(out, options, true);
+    w.tag(&command.tag);
+    w.sp();
+    body(&mut w, &command.body);
+    w.crlf();
+    w.literal_breaks().to_vec()
+}
+
+fn body(w: &mut Writer<'_>, body: &CommandBody<'_>) {
+    match body {
+        CommandBody::Capability => w.raw(b"CAPABILITY"),
+        CommandBody::Noop => w.raw(b"NOOP"),
+        CommandBody::Logout => w.raw(b"LOGOUT"),
+        CommandBody::StartTls => w.raw(b"STARTTLS"),
+        CommandBody::Idle => w.raw(b"IDLE"),
+        CommandBody::Check => w.raw(b"CHECK"),
+        CommandBody::Close => w.raw(b"CLOSE"),
+        CommandBody::Unselect => w.raw(b"UNSELECT"),
+        CommandBody::Expunge => w.raw(b"EXPUNGE"),
+        CommandBody::Namespace => w.raw(b"NAMESPACE"),
+        CommandBody::Unauthenticate => w.raw(b"UNAUTHENTICATE"),
+        CommandBody::Id(params) => {
+            w.raw(b"ID ");
+            match params {
+                None => w.raw(b"NIL"),
+                Some(params) => w.paren_list(params, |w, (key, value)| {
+                    w.string(key);
+                    w.sp();
+                    w.nstring(value);
+                }),
+            }
+        }
+        CommandBody::Enable(capabilities) => {
+            w.raw(b"ENABLE ");
+            w.list(capabilities, |w, a| w.atom(a));
+        }
+        CommandBody::Compress(mechanism) => {
+            w.raw(b"COMPRESS ");
+            w.atom(mechanism);
+        }
+        CommandBody::Authenticate {
+            mechanism,
+            initial_response,
+        } => {
+            w.raw(b"AUTHENTICATE ");
+            w.atom(mechanism);
+            if let Some(initial) = initial_response {
+                w.sp();
+                w.raw(initial);
+            }
+        }
+        CommandBody::Login { username, password } => {
+            w.raw(b"LOGIN ");
+            w.astring(username);
+            w.sp();
+            w.astring(password);
+        }
+        CommandBody::Select { mailbox, params } => {
+            w.raw(b"SELECT ");
+            w.mailbox(mailbox);
+            select_params(w, params);
+        }
+        CommandBody::Examine { mailbox, params } => {
+            w.raw(b"EXAMINE ");
+            w.mailbox(mailbox);
+            select_params(w, params);
+        }
+        CommandBody::Create {
+            mailbox,
+            special_use,
+        } => {
+            w.raw(b"CREATE ");
+            w.mailbox(mailbox);
+            if !special_use.is_empty() {
+                w.raw(b" (USE ");
+                w.paren_list(special_use, |w, a| {
+                    w.raw(b"\\");
+                    w.atom(a);
+                });
+                w.raw(b")");
+            }
+        }
+        CommandBody::Delete(mailbox) => {
+            w.raw(b"DELETE ");
+            w.mailbox(mailbox);
+        }
+        CommandBody::Rename { from, to } => {
+            w.raw(b"RENAME ");
+            w.mailbox(from);
+            w.sp();
+            w.mailbox(to);
+        }
+        CommandBody::Subscribe(mailbox) => {
+            w.raw(b"SUBSCRIBE ");
+            w.mailbox(mailbox);
+        }
+        CommandBody::Unsubscribe(mailbox) => {
+            w.raw(b"UNSUBSCRIBE ");
+            w.mailbox(mailbox);
+        }
+        CommandBody::List {
+            select,
+            reference,
+            patterns,
+            returns,
+        } => {
+            w.raw(b"LIST ");
+            if !select.is_empty() {
+                w.paren_list(select, list_select);
+                w.sp();
+            }
+            w.mailbox(reference);
+            w.sp();
+            match patterns.as_slice() {
+                [one] => w.list_mailbox(one),
+                several => w.paren_list(several, |w, p| w.list_mailbox(p)),
+            }
+            if let Some(returns) = returns {
+                w.raw(b" RETURN ");
+                w.paren_list(returns, list_return);
+            }
+        }
+        CommandBody::Lsub { reference, pattern } => {
+            w.raw(b"LSUB ");
+            w.mailbox(reference);
+            w.sp();
+            w.list_mailbox(pattern);
+        }
+        CommandBody::Status { mailbox, items } => {
+            w.raw(b"STATUS ");
+            w.mailbox(mailbox);
+            w.sp();
+            status_items(w, items);
+        }
+        CommandBody::Append { mailbox, messages } => {
+            w.raw(b"APPEND ");
+            w.mailbox(mailbox);
+            for message in messages {
+                w.sp();
+                append_message(w, message);
+            }
+        }
+        CommandBody::UidExpunge(set) => {
+            w.raw(b"UID EXPUNGE ");
+            w.sequence_set(set);
+        }
+        CommandBody::Search {
+            uid,
+            returns,
+            charset,
+            criteria,
+        } => {
+            w.raw(if *uid { b"UID SEARCH" } else { b"SEARCH" });
+            search::returns(w, returns.as_deref());
+            if let Some(charset) = charset {
+                w.raw(b" CHARSET ");
+                w.astring(charset);
+            }
+            w.sp();
+            search::keys(w, criteria);
+        }
+        CommandBody::Fetch {
+            uid,
+            set,
+            attributes,
+            modifiers,
+        } => {
+            w.raw(if *uid { b"UID FETCH " } else { b"FETCH " });
+            w.sequence_set(set);
+            w.sp();
+            fetch_attributes(w, attributes);
+            fetch_modifiers(w, modifiers);
+        }
+        CommandBody::Store {
+            uid,
+            set,
+            unchanged_since,
+            mode,
+            silent,
+            flags,
+        } => {
+            w.raw(if *uid { b"UID STORE " } else { b"STORE " });
+            w.sequence_set(set);
+            if let Some(modseq) = unchanged_since {
+                w.raw(b" (UNCHANGEDSINCE ");
+                w.number(*modseq);
+                w.raw(b")");
+            }
+            w.raw(match mode {
+                StoreMode::Replace => b" FLAGS",
+                StoreMode::Add => b" +FLAGS",
+                StoreMode::Remove => b" -FLAGS",
+            });
+            if *silent {
+                w.raw(b".SILENT");
+            }
+            w.sp();
+            w.paren_list(flags, |w, f| w.flag(f));
+        }
+        CommandBody::Copy { uid, set, mailbox } => {
+            w.raw(if *uid { b"UID COPY " } else { b"COPY " });
+            w.sequence_set(set);
+            w.sp();
+            w.mailbox(mailbox);
+        }
+        CommandBody::Move { uid, set, mailbox } => {
+            w.raw(if *uid { b"UID MOVE " } else { b"MOVE " });
+            w.sequence_set(set);
+            w.sp();
+            w.mailbox(mailbox);
+        }
+        CommandBody::Sort {
+            uid,
+            returns,
+            criteria,
+            charset,
+            search,
+        } => {
+            w.raw(if *uid { b"UID SORT" } else { b"SORT" });
+            search::returns(w, returns.as_deref());
+            w.sp();
+            search::sort_criteria(w, criteria);
+            w.sp();
+            w.astring(charset);
+            w.sp();
+            search::keys(w, search);
+        }
+        CommandBody::Thread {
+            uid,
+            algorithm,
+            charset,
+            search,
+        } => {
+            w.raw(if *uid { b"UID THREAD " } else { b"THREAD " });
+            w.atom(algorithm);
+            w.sp();
+            w.astring(charset);
+            w.sp();
+            search::keys(w, search);
+        }
+        CommandBody::GetQuota(root) => {
+            w.raw(b"GETQUOTA ");
+            w.astring(root);
+        }
+        CommandBody::GetQuotaRoot(mailbox) => {
+            w.raw(b"GETQUOTAROOT ");
+            w.mailbox(mailbox);
+        }
+        CommandBody::SetQuota { root, limits } => {
+            w.raw(b"SETQUOTA ");
+            w.astring(root);
+            w.sp();
+            w.paren_list(limits, |w, (resource, limit)| {
+                w.atom(resource);
+                w.sp();
+                w.number(*limit);
+            });
+        }
+        CommandBody::GetMetadata {
+            options,
+            mailbox,
+            entries,
+        } => {
+            w.raw(b"GETMETADATA ");
+            metadata_options(w, options);
+            w.mailbox(mailbox);
+            w.sp();
+            match entries.as_slice() {
+                [one] => w.astring(one),
+                several => w.paren_list(several, |w, e| w.astring(e)),
+            }
+        }
+        CommandBody::SetMetadata { mailbox, entries } => {
+            w.raw(b"SETMETADATA ");
+            w.mailbox(mailbox);
+            w.sp();
+            w.paren_list(entries, |w, (entry, value)| {
+                w.astring(entry);
+                w.sp();
+                match value {
+                    // Values may hold NUL: only literal8 carries it.
+                    Some(v) if v.as_bytes().contains(&0) => w.literal(v.as_bytes(), true),
+                    _ => w.nstring(value),
+                }
+            });
+        }
+        CommandBody::SetAcl {
+            mailbox,
+            identifier,
+            rights,
+        } => {
+            w.raw(b"SETACL ");
+            w.mailbox(mailbox);
+            w.sp();
+            w.astring(identifier);
+            w.sp();
+            w.astring(rights);
+        }
+        CommandBody::DeleteAcl {
+            mailbox,
+            identifier,
+        } => {
+            w.raw(b"DELETEACL ");
+            w.mailbox(mailbox);
+            w.sp();
+            w.astring(identifier);
+        }
+        CommandBody::GetAcl(mailbox) => {
+            w.raw(b"GETACL ");
+            w.mailbox(mailbox);
+        }
+        CommandBody::ListRights {
+            mailbox,
+            identifier,
+        } => {
+            w.raw(b"LISTRIGHTS ");
+            w.mailbox(mailbox);
+            w.sp();
+            w.astring(identifier);
+        }
+        CommandBody::MyRights(mailbox) => {
+            w.raw(b"MYRIGHTS ");
+            w.mailbox(mailbox);
+        }
+        CommandBody::Experimental { name, arguments } => {
+            w.atom(name);
+            if !arguments.is_empty() {
+                w.sp();
+                w.raw(arguments);
+            }
+        }
+    }
+}
+
+fn select_params(w: &mut Writer<'_>, params: &SelectParams) {
+    match (params.condstore, &params.qresync) {
+        (false, None) => {}
+        (true, None) => w.raw(b" (CONDSTORE)"),
+        (condstore, Some(q)) => {
+            w.raw(if condstore {
+                b" (CONDSTORE QRESYNC ("
+            } else {
+                b" (QRESYNC ("
+            });
+            w.number(u64::from(q.uid_validity));
+            w.sp();
+            w.number(q.mod_seq);
+            if let Some(known) = &q.known_uids {
+                w.sp();
+                w.sequence_set(known);
+            }
+            if let Some((seqs, uids)) = &q.seq_match {
+                w.raw(b" (");
+                w.sequence_set(seqs);
+                w.sp();
+                w.sequence_set(uids);
+                w.raw(b")");
+            }
+            w.raw(b"))");
+        }
+    }
+}
+
+fn list_select(w: &mut Writer<'_>, option: &ListSelect<'_>) {
+    match option {
+        ListSelect::Subscribed => w.raw(b"SUBSCRIBED"),
+        ListSelect::Remote => w.raw(b"REMOTE"),
+        ListSelect::RecursiveMatch => w.raw(b"RECURSIVEMATCH"),
+        ListSelect::SpecialUse => w.raw(b"SPECIAL-USE"),
+        ListSelect::Other(a) => w.atom(a),
+    }
+}
+
+fn list_return(w: &mut Writer<'_>, option: &ListReturn<'_>) {
+    match option {
+        ListReturn::Subscribed => w.raw(b"SUBSCRIBED"),
+        ListReturn::Children => w.raw(b"CHILDREN"),
+        ListReturn::SpecialUse => w.raw(b"SPECIAL-USE"),
+        ListReturn::Status(items) => {
+            w.raw(b"STATUS ");
+            status_items(w, items);
+        }
+        ListReturn::Other(a) => w.atom(a),
+    }
+}
+
+fn status_items(w: &mut Writer<'_>, items: &[StatusItem]) {
+    w.paren_list(items, |w, item| w.raw(item.name().as_bytes()));
+}
+
+fn append_message(w: &mut Writer<'_>, message: &AppendMessage<'_>) {
+    if !message.flags.is_empty() {
+        w.paren_list(&message.flags, |w, f| w.flag(f));
+        w.sp();
+    }
+    if let Some(date) = message.date {
+        w.date_time(date);
+        w.sp();
+    }
+    w.literal(&message.data, message.binary);
+}
+
+fn fetch_attributes(w: &mut Writer<'_>, attributes: &FetchAttributes<'_>) {
+    match attributes {
+        FetchAttributes::All => w.raw(b"ALL"),
+        FetchAttributes::Fast => w.raw(b"FAST"),
+        FetchAttributes::Full => w.raw(b"FULL"),
+        FetchAttributes::List(list) => match list.as_slice() {
+            [one] => fetch_attribute(w, one),
+            several => w.paren_list(several, fetch_attribute),
+        },
+    }
+}
+
+fn fetch_attribute(w: &mut Writer<'_>, attribute: &FetchAttribute<'_>) {
+    match attribute {
+        FetchAttribute::Envelope => w.raw(b"ENVELOPE"),
+        FetchAttribute::Flags => w.raw(b"FLAGS"),
+        FetchAttribute::InternalDate => w.raw(b"INTERNALDATE"),
+        FetchAttribute::Rfc822 => w.raw(b"RFC822"),
+        FetchAttribute::Rfc822Header => w.raw(b"RFC822.HEADER"),
+        FetchAttribute::Rfc822Size => w.raw(b"RFC822.SIZE"),
+        FetchAttribute::Rfc822Text => w.raw(b"RFC822.TEXT"),
+        FetchAttribute::Body => w.raw(b"BODY"),
+        FetchAttribute::BodyStructure => w.raw(b"BODYSTRUCTURE"),
+        FetchAttribute::Uid => w.raw(b"UID"),
+        FetchAttribute::ModSeq => w.raw(b"MODSEQ"),
+        FetchAttribute::BodySection {
+            peek,
+            section,
+            partial,
+        } => {
+            w.raw(if *peek { b"BODY.PEEK" } else { b"BODY" });
+            w.section(section);
+            fetch_partial(w, partial);
+        }
+        FetchAttribute::Binary {
+            peek,
+            part,
+            partial,
+        } => {
+            w.raw(if *peek { b"BINARY.PEEK[" } else { b"BINARY[" });
+            w.section_part(part);
+            w.raw(b"]");
+            fetch_partial(w, partial);
+        }
+        FetchAttribute::BinarySize { part } => {
+            w.raw(b"BINARY.SIZE[");
+            w.section_part(part);
+            w.raw(b"]");
+        }
+    }
+}
+
+fn fetch_partial(w: &mut Writer<'_>, partial: &Option<Partial>) {
+    if let Some(p) = partial {
+        w.raw(b"<");
+        w.number(u64::from(p.offset));
+        w.raw(b".");
+        w.nz(p.length);
+        w.raw(b">");
+    }
+}
+
+fn fetch_modifiers(w: &mut Writer<'_>, modifiers: &FetchModifiers) {
+    match (modifiers.changed_since, modifiers.vanished) {
+        (None, false) => {}
+        (Some(modseq), vanished) => {
+            w.raw(b" (CHANGEDSINCE ");
+            w.number(modseq);
+            w.raw(if vanished { b" VANISHED)" } else { b")" });
+        }
+        (None, true) => w.raw(b" (VANISHED)"),
+    }
+}
+
+fn metadata_options(w: &mut Writer<'_>, options: &MetadataOptions) {
+    if options.max_size.is_none() && options.depth.is_none() {
+        return;
+    }
+    w.raw(b"(");
+    if let Some(max) = options.max_size {
+        w.raw(b"MAXSIZE ");
+        w.number(u64::from(max));
+        if options.depth.is_some() {
+            w.sp();
+        }
+    }
+    if let Some(depth) = options.depth {
+        w.raw(match depth {
+            MetadataDepth::Zero => b"DEPTH 0",
+            MetadataDepth::One => b"DEPTH 1",
+            MetadataDepth::Infinity => b"DEPTH infinity",
+        });
+    }
+    w.raw(b") ");
+}

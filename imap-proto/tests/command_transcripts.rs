@@ -6,8 +6,8 @@ use std::num::NonZeroU32;
 
 use imap_proto::parse::{self, Needed, ParseError, ParseLimits};
 use imap_proto::types::command::{
-    AppendMessage, Command, CommandBody, MetadataDepth, MetadataOptions, QResync, SelectParams,
-    SortCriterion, SortKey,
+    AppendMessage, CatenatePart, Command, CommandBody, MetadataDepth, MetadataOptions, NotifyEvent,
+    NotifyGroup, NotifyMailboxes, NotifySet, QResync, SelectParams, SortCriterion, SortKey,
 };
 use imap_proto::types::fetch::{
     FetchAttribute, FetchAttributes, FetchModifiers, Partial, Section, SectionText,
@@ -343,6 +343,7 @@ fn append_single_multi_and_binary() {
                 date: None,
                 data: Cow::Borrowed(b"hello\r\n"),
                 binary: false,
+                catenate: vec![],
             }],
         }
     );
@@ -357,12 +358,14 @@ fn append_single_multi_and_binary() {
                     date: Some(date),
                     data: Cow::Borrowed(b"a"),
                     binary: false,
+                    catenate: vec![],
                 },
                 AppendMessage {
                     flags: vec![],
                     date: None,
                     data: Cow::Borrowed(b"\0b"),
                     binary: true,
+                    catenate: vec![],
                 },
             ],
         }
@@ -489,7 +492,7 @@ fn fetch_macros_attributes_and_modifiers() {
             },
         }
     );
-    assert_eq!(invalid_at(b"a FETCH 1 (FLAGS FOO)\r\n"), 17);
+    assert_eq!(invalid_at(b"a FETCH 1 (FLAGS BINARY)\r\n"), 23);
     assert_eq!(invalid_at(b"a FETCH 1 ()\r\n"), 11);
     assert_eq!(invalid_at(b"a FETCH 0 FLAGS\r\n"), 8);
     assert_eq!(invalid_at(b"a FETCH 1 BODY[1.HEADER.FIELDS ()]\r\n"), 32);
@@ -871,4 +874,118 @@ fn every_prefix_of_a_command_is_incomplete_never_invalid() {
         }
         body(wire);
     }
+}
+
+#[test]
+fn extensions_real_clients_send() {
+    // WITHIN, SAVEDATE, CONTEXT=SEARCH (RFC 5032, 8514, 5267).
+    assert_eq!(
+        body(b"a SEARCH RETURN (COUNT UPDATE CONTEXT) YOUNGER 3600 OLDER 60 SAVEDBEFORE 1-Jan-2000 SAVEDON 2-Jan-2000 SAVEDSINCE 3-Jan-2000 SAVEDATESUPPORTED\r\n"),
+        CommandBody::Search {
+            uid: false,
+            returns: Some(vec![SearchReturn::Count, SearchReturn::Update, SearchReturn::Context]),
+            charset: None,
+            criteria: vec![
+                SearchKey::Younger(3600),
+                SearchKey::Older(60),
+                SearchKey::SavedBefore(Date::new(2000, 1, 1).unwrap()),
+                SearchKey::SavedOn(Date::new(2000, 1, 2).unwrap()),
+                SearchKey::SavedSince(Date::new(2000, 1, 3).unwrap()),
+                SearchKey::SaveDateSupported,
+            ],
+        }
+    );
+    assert_eq!(invalid_at(b"a SEARCH YOUNGER 0\r\n"), 17);
+    assert_eq!(
+        body(b"a CANCELUPDATE \"A1\" \"A2\"\r\n"),
+        CommandBody::CancelUpdate(vec![s("A1"), s("A2")])
+    );
+    // SAVEDATE, PREVIEW, and attributes of other servers' extensions.
+    let CommandBody::Fetch { attributes, .. } =
+        body(b"a FETCH 1 (SAVEDATE PREVIEW PREVIEW (LAZY) SNIPPET (FUZZY) X-GM-LABELS)\r\n")
+    else {
+        panic!("a FETCH")
+    };
+    assert_eq!(
+        attributes,
+        FetchAttributes::List(vec![
+            FetchAttribute::SaveDate,
+            FetchAttribute::Preview { lazy: false },
+            FetchAttribute::Preview { lazy: true },
+            FetchAttribute::Other {
+                name: atom("SNIPPET"),
+                modifiers: vec![atom("FUZZY")],
+            },
+            FetchAttribute::Other {
+                name: atom("X-GM-LABELS"),
+                modifiers: vec![],
+            },
+        ])
+    );
+    // A bare attribute's parentheses are FETCH's modifiers, but PREVIEW's
+    // (LAZY), which is no FETCH modifier.
+    assert_eq!(
+        body(b"a FETCH 2 PREVIEW (LAZY)\r\n"),
+        CommandBody::Fetch {
+            uid: false,
+            set: set("2"),
+            attributes: FetchAttributes::List(vec![FetchAttribute::Preview { lazy: true }]),
+            modifiers: FetchModifiers::default(),
+        }
+    );
+    assert_eq!(invalid_at(b"a FETCH 2 X-FOO (BAR)\r\n"), 17);
+    // CATENATE (RFC 4469).
+    assert_eq!(
+        body(b"a APPEND Drafts (\\Draft) CATENATE (URL \"/INBOX;UIDVALIDITY=1/;UID=1/;SECTION=HEADER\" TEXT {4+}\r\nbody URL x)\r\n"),
+        CommandBody::Append {
+            mailbox: mbox("Drafts"),
+            messages: vec![AppendMessage {
+                flags: vec![Flag::Draft],
+                date: None,
+                data: Cow::Borrowed(b""),
+                binary: false,
+                catenate: vec![
+                    CatenatePart::Url(s("/INBOX;UIDVALIDITY=1/;UID=1/;SECTION=HEADER")),
+                    CatenatePart::Text {
+                        data: Cow::Borrowed(b"body"),
+                        binary: false,
+                    },
+                    CatenatePart::Url(s("x")),
+                ],
+            }],
+        }
+    );
+    assert_eq!(invalid_at(b"a APPEND x CATENATE (FILE x)\r\n"), 21);
+    // NOTIFY (RFC 5465).
+    assert_eq!(body(b"a NOTIFY NONE\r\n"), CommandBody::Notify(None));
+    assert_eq!(
+        body(b"a NOTIFY SET STATUS (SELECTED (MessageNew (UID FLAGS) MessageExpunge FlagChange)) (SUBTREE (INBOX Lists) (MailboxName SubscriptionChange X-Event)) (MAILBOXES foo NONE)\r\n"),
+        CommandBody::Notify(Some(NotifySet {
+            status: true,
+            groups: vec![
+                NotifyGroup {
+                    mailboxes: NotifyMailboxes::Selected,
+                    events: Some(vec![
+                        NotifyEvent::MessageNew(vec![FetchAttribute::Uid, FetchAttribute::Flags]),
+                        NotifyEvent::MessageExpunge,
+                        NotifyEvent::FlagChange,
+                    ]),
+                },
+                NotifyGroup {
+                    mailboxes: NotifyMailboxes::Subtree(vec![Mailbox::Inbox, mbox("Lists")]),
+                    events: Some(vec![
+                        NotifyEvent::MailboxName,
+                        NotifyEvent::SubscriptionChange,
+                        NotifyEvent::Other(atom("X-Event")),
+                    ]),
+                },
+                NotifyGroup {
+                    mailboxes: NotifyMailboxes::Mailboxes(vec![mbox("foo")]),
+                    events: None,
+                },
+            ],
+        }))
+    );
+    assert_eq!(invalid_at(b"a NOTIFY SET (NOWHERE NONE)\r\n"), 14);
+    assert_eq!(invalid_at(b"a NOTIFY ALL\r\n"), 9);
 }

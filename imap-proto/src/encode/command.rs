@@ -5,6 +5,8 @@
 //! literals as their bytes allow, one FETCH attribute or LIST pattern
 //! bare and several in parentheses, STORE's flags always parenthesised.
 
+#[path = "command_notify.rs"]
+mod notify;
 #[path = "command_search.rs"]
 mod search;
 
@@ -12,7 +14,7 @@ use bytes::BytesMut;
 
 use super::writer::{EncodeOptions, Writer};
 use crate::types::command::{
-    AppendMessage, Command, CommandBody, MetadataDepth, MetadataOptions, SelectParams,
+    AppendMessage, CatenatePart, Command, CommandBody, MetadataDepth, MetadataOptions, SelectParams,
 };
 use crate::types::fetch::{FetchAttribute, FetchAttributes, FetchModifiers, Partial};
 use crate::types::flag::StoreMode;
@@ -39,7 +41,7 @@ use crate::types::status::StatusItem;
 /// let mut out = BytesMut::new();
 /// let breaks = command(&login, EncodeOptions::default(), &mut out);
 /// assert_eq!(&out[..], b"a1 LOGIN alice {11}\r\nline\r\nbreak\r\n");
-/// assert_eq!(breaks, [20]);
+/// assert_eq!(breaks, [21]);
 /// ```
 pub fn command(command: &Command<'_>, options: EncodeOptions, out: &mut BytesMut) -> Vec<usize> {
     let mut w = Writer::new(out, options, true);
@@ -366,6 +368,17 @@ fn body(w: &mut Writer<'_>, body: &CommandBody<'_>) {
             w.raw(b"MYRIGHTS ");
             w.mailbox(mailbox);
         }
+        CommandBody::Notify(set) => {
+            w.raw(b"NOTIFY ");
+            match set {
+                None => w.raw(b"NONE"),
+                Some(set) => notify::set(w, set),
+            }
+        }
+        CommandBody::CancelUpdate(tags) => {
+            w.raw(b"CANCELUPDATE ");
+            w.list(tags, |w, t| w.string(t));
+        }
         CommandBody::Experimental { name, arguments } => {
             w.atom(name);
             if !arguments.is_empty() {
@@ -441,7 +454,21 @@ fn append_message(w: &mut Writer<'_>, message: &AppendMessage<'_>) {
         w.date_time(date);
         w.sp();
     }
-    w.literal(&message.data, message.binary);
+    if message.catenate.is_empty() {
+        w.literal(&message.data, message.binary);
+        return;
+    }
+    w.raw(b"CATENATE ");
+    w.paren_list(&message.catenate, |w, part| match part {
+        CatenatePart::Url(url) => {
+            w.raw(b"URL ");
+            w.astring(url);
+        }
+        CatenatePart::Text { data, binary } => {
+            w.raw(b"TEXT ");
+            w.literal(data, *binary);
+        }
+    });
 }
 
 fn fetch_attributes(w: &mut Writer<'_>, attributes: &FetchAttributes<'_>) {
@@ -450,13 +477,16 @@ fn fetch_attributes(w: &mut Writer<'_>, attributes: &FetchAttributes<'_>) {
         FetchAttributes::Fast => w.raw(b"FAST"),
         FetchAttributes::Full => w.raw(b"FULL"),
         FetchAttributes::List(list) => match list.as_slice() {
-            [one] => fetch_attribute(w, one),
+            // Bare, an unknown attribute's modifiers would read as FETCH's.
+            [one] if !matches!(one, FetchAttribute::Other { modifiers, .. } if !modifiers.is_empty()) => {
+                fetch_attribute(w, one)
+            }
             several => w.paren_list(several, fetch_attribute),
         },
     }
 }
 
-fn fetch_attribute(w: &mut Writer<'_>, attribute: &FetchAttribute<'_>) {
+pub(super) fn fetch_attribute(w: &mut Writer<'_>, attribute: &FetchAttribute<'_>) {
     match attribute {
         FetchAttribute::Envelope => w.raw(b"ENVELOPE"),
         FetchAttribute::Flags => w.raw(b"FLAGS"),
@@ -492,6 +522,19 @@ fn fetch_attribute(w: &mut Writer<'_>, attribute: &FetchAttribute<'_>) {
             w.raw(b"BINARY.SIZE[");
             w.section_part(part);
             w.raw(b"]");
+        }
+        FetchAttribute::SaveDate => w.raw(b"SAVEDATE"),
+        FetchAttribute::Preview { lazy } => w.raw(if *lazy {
+            &b"PREVIEW (LAZY)"[..]
+        } else {
+            b"PREVIEW"
+        }),
+        FetchAttribute::Other { name, modifiers } => {
+            w.atom(name);
+            if !modifiers.is_empty() {
+                w.sp();
+                w.paren_list(modifiers, |w, m| w.atom(m));
+            }
         }
     }
 }

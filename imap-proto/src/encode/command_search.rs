@@ -16,6 +16,8 @@ pub(super) fn returns(w: &mut Writer<'_>, returns: Option<&[SearchReturn]>) {
                 SearchReturn::All => b"ALL",
                 SearchReturn::Count => b"COUNT",
                 SearchReturn::Save => b"SAVE",
+                SearchReturn::Context => b"CONTEXT",
+                SearchReturn::Update => b"UPDATE",
             })
         });
     }
@@ -62,6 +64,7 @@ fn key(w: &mut Writer<'_>, key: &SearchKey<'_>) {
         SearchKey::Undraft => (b"UNDRAFT", None),
         SearchKey::Unflagged => (b"UNFLAGGED", None),
         SearchKey::Unseen => (b"UNSEEN", None),
+        SearchKey::SaveDateSupported => (b"SAVEDATESUPPORTED", None),
         SearchKey::Bcc(s) => (b"BCC", Some(s)),
         SearchKey::Body(s) => (b"BODY", Some(s)),
         SearchKey::Cc(s) => (b"CC", Some(s)),
@@ -90,14 +93,20 @@ fn key(w: &mut Writer<'_>, key: &SearchKey<'_>) {
         | SearchKey::Since(d)
         | SearchKey::SentBefore(d)
         | SearchKey::SentOn(d)
-        | SearchKey::SentSince(d) => {
+        | SearchKey::SentSince(d)
+        | SearchKey::SavedBefore(d)
+        | SearchKey::SavedOn(d)
+        | SearchKey::SavedSince(d) => {
             w.raw(match key {
                 SearchKey::Before(_) => &b"BEFORE "[..],
                 SearchKey::On(_) => b"ON ",
                 SearchKey::Since(_) => b"SINCE ",
                 SearchKey::SentBefore(_) => b"SENTBEFORE ",
                 SearchKey::SentOn(_) => b"SENTON ",
-                _ => b"SENTSINCE ",
+                SearchKey::SentSince(_) => b"SENTSINCE ",
+                SearchKey::SavedBefore(_) => b"SAVEDBEFORE ",
+                SearchKey::SavedOn(_) => b"SAVEDON ",
+                _ => b"SAVEDSINCE ",
             });
             w.date(*d);
             return;
@@ -109,6 +118,15 @@ fn key(w: &mut Writer<'_>, key: &SearchKey<'_>) {
                 b"SMALLER "
             });
             w.number(*n);
+            return;
+        }
+        SearchKey::Older(n) | SearchKey::Younger(n) => {
+            w.raw(if matches!(key, SearchKey::Older(_)) {
+                &b"OLDER "[..]
+            } else {
+                b"YOUNGER "
+            });
+            w.number(u64::from(*n));
             return;
         }
         SearchKey::Uid(set) => {

@@ -12,6 +12,7 @@ use crate::types::list::{
     ListData, ListExtended, MAILBOX_ATTRIBUTES, MailboxAttribute, TaggedExtValue,
 };
 use crate::types::response::{Data, ESearchResult, MetadataEntries, NamespaceDesc, Thread};
+use crate::types::sequence::SequenceSet;
 use crate::types::status::StatusValue;
 
 use super::fetch::fetch_response;
@@ -94,6 +95,14 @@ pub(super) fn data(out: &mut BytesMut, options: EncodeOptions, d: &Data<'_>) {
                         w.raw(b" MODSEQ ");
                         w.number(*n);
                     }
+                    ESearchResult::AddTo(updates) => {
+                        w.raw(b" ADDTO ");
+                        context_updates(w, updates);
+                    }
+                    ESearchResult::RemoveFrom(updates) => {
+                        w.raw(b" REMOVEFROM ");
+                        context_updates(w, updates);
+                    }
                 }
             }
         }
@@ -168,6 +177,51 @@ pub(super) fn data(out: &mut BytesMut, options: EncodeOptions, d: &Data<'_>) {
             for r in roots {
                 w.sp();
                 w.astring(r);
+            }
+        }
+        Data::Acl { mailbox, entries } => {
+            w.raw(b"ACL ");
+            w.mailbox(mailbox);
+            for (identifier, rights) in entries {
+                w.sp();
+                w.astring(identifier);
+                w.sp();
+                w.astring(rights);
+            }
+        }
+        Data::ListRights {
+            mailbox,
+            identifier,
+            required,
+            optional,
+        } => {
+            w.raw(b"LISTRIGHTS ");
+            w.mailbox(mailbox);
+            w.sp();
+            w.astring(identifier);
+            w.sp();
+            w.astring(required);
+            for rights in optional {
+                w.sp();
+                w.astring(rights);
+            }
+        }
+        Data::MyRights { mailbox, rights } => {
+            w.raw(b"MYRIGHTS ");
+            w.mailbox(mailbox);
+            w.sp();
+            w.astring(rights);
+        }
+        Data::Other { name, text } => {
+            w.atom(name);
+            if !text.is_empty() {
+                w.sp();
+                // CR and LF would end the line early.
+                let line: Vec<u8> = text
+                    .iter()
+                    .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b })
+                    .collect();
+                w.raw(&line);
             }
         }
         Data::Metadata { mailbox, entries } => {
@@ -256,7 +310,7 @@ fn delimiter(w: &mut Writer<'_>, d: Option<u8>) {
 
 /// A simple value as the parser reads it back: a sequence set or number
 /// bare, anything else as an astring; or a list.
-fn tagged_ext_val(w: &mut Writer<'_>, v: &TaggedExtValue<'_>) {
+pub(super) fn tagged_ext_val(w: &mut Writer<'_>, v: &TaggedExtValue<'_>) {
     match v {
         TaggedExtValue::Simple(s) => {
             let b = s.as_bytes();
@@ -270,6 +324,15 @@ fn tagged_ext_val(w: &mut Writer<'_>, v: &TaggedExtValue<'_>) {
     }
 }
 
+/// `(position set ...)`.
+fn context_updates(w: &mut Writer<'_>, updates: &[(u32, SequenceSet)]) {
+    w.paren_list(updates, |w, (position, set)| {
+        w.number(u64::from(*position));
+        w.sp();
+        w.sequence_set(set);
+    });
+}
+
 fn status_value(w: &mut Writer<'_>, v: StatusValue) {
     w.raw(v.item().name().as_bytes());
     w.sp();
@@ -280,7 +343,9 @@ fn status_value(w: &mut Writer<'_>, v: StatusValue) {
         | StatusValue::UidValidity(n)
         | StatusValue::Unseen(n)
         | StatusValue::Deleted(n) => w.number(u64::from(n)),
-        StatusValue::Size(n) | StatusValue::HighestModSeq(n) => w.number(n),
+        StatusValue::Size(n) | StatusValue::HighestModSeq(n) | StatusValue::DeletedStorage(n) => {
+            w.number(n)
+        }
         StatusValue::AppendLimit(Some(n)) => w.number(n),
         StatusValue::AppendLimit(None) => w.raw(b"NIL"),
     }

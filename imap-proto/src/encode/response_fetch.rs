@@ -230,6 +230,23 @@ fn fetch_item(w: &mut Out<'_>, item: &FetchItem<'_>) {
             w.raw(b"RFC822.TEXT ");
             w.nstring(d);
         }
+        FetchItem::SaveDate(d) => {
+            w.raw(b"SAVEDATE ");
+            match d {
+                Some(d) => w.date_time(*d),
+                None => w.raw(b"NIL"),
+            }
+        }
+        FetchItem::Preview(d) => {
+            w.raw(b"PREVIEW ");
+            w.nstring(d);
+        }
+        FetchItem::Other { name, value } => {
+            let mut w = w.writer();
+            w.atom(name);
+            w.sp();
+            super::data::tagged_ext_val(&mut w, value);
+        }
     }
 }
 

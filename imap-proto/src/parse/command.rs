@@ -3,7 +3,7 @@
 //! The productions are split by concept into sibling files (declared here
 //! so that `parse/mod.rs` needs a single line): mailbox commands (SELECT,
 //! LIST, STATUS, APPEND, quota, metadata, ACL), search keys (SEARCH, SORT,
-//! THREAD), and FETCH and STORE.
+//! THREAD), FETCH and STORE, and NOTIFY.
 
 #[path = "command_fetch.rs"]
 mod fetch;
@@ -11,6 +11,8 @@ mod fetch;
 mod kw;
 #[path = "command_mailbox.rs"]
 mod mailbox;
+#[path = "command_notify.rs"]
+mod notify;
 #[path = "command_search.rs"]
 mod search;
 
@@ -136,6 +138,10 @@ fn experimental<'a>(c: &mut Cursor<'a>, at: usize) -> PResult<CommandBody<'a>> {
     let mut arguments: &[u8] = &[];
     if c.eat(b' ') {
         arguments = c.take_while(|b| b != b'\r' && b != b'\n')?;
+    }
+    if arguments.ends_with(b"}") {
+        // It may announce a literal, which the raw arguments cannot hold.
+        return invalid(at, "an experimental command without a literal");
     }
     Ok(CommandBody::Experimental {
         name,

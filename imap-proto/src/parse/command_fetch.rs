@@ -1,9 +1,12 @@
 //! FETCH (attributes, sections, partials, CONDSTORE/QRESYNC modifiers) and
 //! STORE (with UNCHANGEDSINCE).
 
-use crate::parse::cursor::{Cursor, PResult};
+use std::borrow::Cow;
+
+use crate::parse::cursor::{Cursor, PResult, ParseError};
 use crate::parse::primitives::{self, invalid};
 use crate::types::command::CommandBody;
+use crate::types::core::{Atom, is_atom_char};
 use crate::types::fetch::{FetchAttribute, FetchAttributes, FetchModifiers, Partial};
 use crate::types::flag::StoreMode;
 
@@ -16,7 +19,7 @@ pub(super) fn fetch<'a>(c: &mut Cursor<'a>, uid: bool) -> PResult<CommandBody<'a
     let set = primitives::sequence_set(c)?;
     c.sp()?;
     let attributes = if c.peek() == Some(b'(') {
-        FetchAttributes::List(primitives::paren_list(c, 1, attribute)?)
+        FetchAttributes::List(primitives::paren_list(c, 1, |c| attribute(c, true))?)
     } else {
         let start = c.pos;
         let (name, _) = word(c, is_name_char, "a FETCH attribute")?;
@@ -26,7 +29,7 @@ pub(super) fn fetch<'a>(c: &mut Cursor<'a>, uid: bool) -> PResult<CommandBody<'a
             kw::FULL => FetchAttributes::Full,
             _ => {
                 c.pos = start;
-                FetchAttributes::List(vec![attribute(c)?])
+                FetchAttributes::List(vec![attribute(c, false)?])
             }
         }
     };
@@ -42,13 +45,15 @@ pub(super) fn fetch<'a>(c: &mut Cursor<'a>, uid: bool) -> PResult<CommandBody<'a
     })
 }
 
-/// Letters, digits and `.`: an attribute's name ends before `[`, which is
-/// an atom character.
+/// Atom characters but `[`: an attribute's name ends before `[`, which
+/// is an atom character.
 fn is_name_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'.'
+    is_atom_char(b) && b != b'['
 }
 
-fn attribute<'a>(c: &mut Cursor<'a>) -> PResult<FetchAttribute<'a>> {
+/// One attribute; `in_list` when inside parentheses, where an unknown
+/// attribute may take modifiers of its own.
+pub(super) fn attribute<'a>(c: &mut Cursor<'a>, in_list: bool) -> PResult<FetchAttribute<'a>> {
     let (name, at) = word(c, is_name_char, "a FETCH attribute")?;
     Ok(match name {
         kw::UID => FetchAttribute::Uid,
@@ -75,9 +80,40 @@ fn attribute<'a>(c: &mut Cursor<'a>) -> PResult<FetchAttribute<'a>> {
         kw::BINARY_SIZE => FetchAttribute::BinarySize {
             part: primitives::section_binary(c)?,
         },
-        _ => return invalid(at, "a FETCH attribute"),
+        kw::SAVEDATE => FetchAttribute::SaveDate,
+        kw::PREVIEW => {
+            // `(LAZY)` is the only preview modifier, and no FETCH modifier.
+            let lazy = c.rest().len() > 7 && c.rest()[..7].eq_ignore_ascii_case(b" (LAZY)");
+            c.pos += if lazy { 7 } else { 0 };
+            FetchAttribute::Preview { lazy }
+        }
+        _ if KNOWN_WITH_SECTION.contains(&name) => return invalid(at, "a FETCH attribute"),
+        _ => {
+            let name = Atom::new(Cow::Borrowed(
+                std::str::from_utf8(&c.input[at..c.pos]).unwrap_or_default(),
+            ))
+            .ok_or(ParseError::Invalid {
+                at,
+                expected: "a FETCH attribute",
+            })?;
+            let mut modifiers = Vec::new();
+            if in_list && c.rest().starts_with(b" (") {
+                c.pos += 1;
+                modifiers = primitives::paren_list(c, 1, primitives::atom)?;
+            }
+            FetchAttribute::Other { name, modifiers }
+        }
     })
 }
+
+/// Names that need a section or a value: never an unknown attribute.
+const KNOWN_WITH_SECTION: [u128; 5] = [
+    kw::BODY_PEEK,
+    kw::BINARY,
+    kw::BINARY_PEEK,
+    kw::BINARY_SIZE,
+    kw::BODY,
+];
 
 /// `"<" number "." nz-number ">"`, if present.
 fn partial(c: &mut Cursor<'_>) -> PResult<Option<Partial>> {

@@ -4,7 +4,8 @@
 //! a longer word gets one no keyword has.
 
 /// The number of `word` (which the caller has checked to hold only atom
-/// characters), upper-cased.
+/// characters), upper-cased; `u128::MAX` for a word over 16 bytes (no
+/// keyword here is: longer ones are compared as bytes).
 pub(super) const fn key(word: &[u8]) -> u128 {
     if word.len() > 16 {
         return u128::MAX;
@@ -25,6 +26,18 @@ macro_rules! keywords {
 }
 
 keywords! {
+    URL = "URL",
+    NOTIFY = "NOTIFY",
+    CANCELUPDATE = "CANCELUPDATE",
+    CONTEXT = "CONTEXT",
+    UPDATE = "UPDATE",
+    OLDER = "OLDER",
+    YOUNGER = "YOUNGER",
+    SAVEDBEFORE = "SAVEDBEFORE",
+    SAVEDON = "SAVEDON",
+    SAVEDSINCE = "SAVEDSINCE",
+    SAVEDATE = "SAVEDATE",
+    PREVIEW = "PREVIEW",
         ALL = "ALL",
         ANSWERED = "ANSWERED",
         APPEND = "APPEND",

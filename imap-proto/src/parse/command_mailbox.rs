@@ -3,10 +3,12 @@
 //! LIST-EXTENDED and LIST-STATUS), LSUB, STATUS, APPEND (MULTIAPPEND,
 //! BINARY), QUOTA, METADATA and ACL.
 
+use std::borrow::Cow;
+
 use crate::parse::cursor::{Cursor, PResult};
 use crate::parse::primitives::{self, invalid};
 use crate::types::command::{
-    AppendMessage, CommandBody, MetadataDepth, MetadataOptions, QResync, SelectParams,
+    AppendMessage, CatenatePart, CommandBody, MetadataDepth, MetadataOptions, QResync, SelectParams,
 };
 use crate::types::core::{Atom, is_atom_char};
 use crate::types::list::{ListReturn, ListSelect};
@@ -102,6 +104,14 @@ pub(super) fn command<'a>(c: &mut Cursor<'a>, name: u128) -> PResult<Option<Comm
             }
         }
         kw::MYRIGHTS => CommandBody::MyRights(sp_mailbox(c)?),
+        kw::NOTIFY => {
+            c.sp()?;
+            CommandBody::Notify(super::notify::notify(c)?)
+        }
+        kw::CANCELUPDATE => {
+            c.sp()?;
+            CommandBody::CancelUpdate(primitives::space_separated(c, primitives::string)?)
+        }
         _ => return Ok(None),
     }))
 }
@@ -295,19 +305,45 @@ fn append<'a>(c: &mut Cursor<'a>) -> PResult<CommandBody<'a>> {
             date = Some(primitives::date_time(c)?);
             c.sp()?;
         }
-        let (data, binary) = primitives::literal(c, true)?;
-        messages.push(AppendMessage {
-            flags,
-            date,
-            data,
-            binary,
-        });
+        if c.keyword("CATENATE") {
+            c.sp()?;
+            messages.push(AppendMessage {
+                flags,
+                date,
+                data: Cow::Borrowed(&[]),
+                binary: false,
+                catenate: primitives::paren_list(c, 1, catenate_part)?,
+            });
+        } else {
+            let (data, binary) = primitives::literal(c, true)?;
+            messages.push(AppendMessage {
+                flags,
+                date,
+                data,
+                binary,
+                catenate: Vec::new(),
+            });
+        }
         c.check_items(messages.len())?;
     }
     if messages.is_empty() {
         return c.fail("a message to append");
     }
     Ok(CommandBody::Append { mailbox, messages })
+}
+
+/// `URL SP astring` or `TEXT SP (literal / literal8)` (RFC 4469).
+fn catenate_part<'a>(c: &mut Cursor<'a>) -> PResult<CatenatePart<'a>> {
+    let (name, at) = word(c, is_atom_char, "URL or TEXT")?;
+    c.sp()?;
+    match name {
+        kw::URL => Ok(CatenatePart::Url(primitives::astring(c)?)),
+        kw::TEXT => {
+            let (data, binary) = primitives::literal(c, true)?;
+            Ok(CatenatePart::Text { data, binary })
+        }
+        _ => invalid(at, "URL or TEXT"),
+    }
 }
 
 /// `"(" [resource SP number64 *(SP resource SP number64)] ")"`.

@@ -47,7 +47,9 @@ fn search_return(c: &mut Cursor<'_>) -> PResult<SearchReturn> {
         kw::ALL => SearchReturn::All,
         kw::COUNT => SearchReturn::Count,
         kw::SAVE => SearchReturn::Save,
-        _ => return invalid(at, "MIN, MAX, ALL, COUNT or SAVE"),
+        kw::CONTEXT => SearchReturn::Context,
+        kw::UPDATE => SearchReturn::Update,
+        _ => return invalid(at, "MIN, MAX, ALL, COUNT, SAVE, CONTEXT or UPDATE"),
     })
 }
 
@@ -193,6 +195,20 @@ fn key<'a>(c: &mut Cursor<'a>) -> PResult<SearchKey<'a>> {
             SearchKey::Or(Box::new(left), Box::new(right))
         }
         kw::MODSEQ => modseq(c)?,
+        kw::OLDER => {
+            c.sp()?;
+            SearchKey::Older(primitives::nz_number(c)?.get())
+        }
+        kw::YOUNGER => {
+            c.sp()?;
+            SearchKey::Younger(primitives::nz_number(c)?.get())
+        }
+        kw::SAVEDBEFORE => SearchKey::SavedBefore(sp_date(c)?),
+        kw::SAVEDON => SearchKey::SavedOn(sp_date(c)?),
+        kw::SAVEDSINCE => SearchKey::SavedSince(sp_date(c)?),
+        _ if c.input[at..c.pos].eq_ignore_ascii_case(b"SAVEDATESUPPORTED") => {
+            SearchKey::SaveDateSupported
+        }
         _ => return invalid(at, "a search key"),
     })
 }

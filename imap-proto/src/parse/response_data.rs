@@ -4,9 +4,9 @@
 use std::borrow::Cow;
 use std::num::NonZeroU32;
 
-use crate::parse::cursor::{Cursor, PResult};
+use crate::parse::cursor::{Cursor, PResult, ParseError};
 use crate::parse::primitives::{self, invalid};
-use crate::types::core::{Str, Tag, is_astring_char, is_atom_char};
+use crate::types::core::{Atom, Str, Tag, is_astring_char, is_atom_char};
 use crate::types::list::{
     ListData, ListExtended, MAILBOX_ATTRIBUTES, MailboxAttribute, StatusData, TaggedExtValue,
 };
@@ -14,6 +14,7 @@ use crate::types::mailbox::Mailbox;
 use crate::types::response::{
     Data, ESearch, ESearchResult, MetadataEntries, NamespaceDesc, QuotaResource, Thread,
 };
+use crate::types::sequence::SequenceSet;
 use crate::types::status::{StatusItem, StatusValue};
 
 use super::{capability, fetch};
@@ -170,9 +171,74 @@ pub(super) fn keyword_data<'a>(c: &mut Cursor<'a>) -> PResult<Data<'a>> {
             mailbox,
             entries: metadata_entries(c)?,
         }
-    } else {
+    } else if is("ACL") {
+        let mailbox = sp_mailbox(c)?;
+        let mut entries = Vec::new();
+        while c.eat(b' ') {
+            let identifier = primitives::astring(c)?;
+            c.sp()?;
+            entries.push((identifier, primitives::astring(c)?));
+            c.check_items(entries.len())?;
+        }
+        Data::Acl { mailbox, entries }
+    } else if is("LISTRIGHTS") {
+        let mailbox = sp_mailbox(c)?;
+        c.sp()?;
+        let identifier = primitives::astring(c)?;
+        c.sp()?;
+        let required = primitives::astring(c)?;
+        let mut optional = Vec::new();
+        while c.eat(b' ') {
+            optional.push(primitives::astring(c)?);
+            c.check_items(optional.len())?;
+        }
+        Data::ListRights {
+            mailbox,
+            identifier,
+            required,
+            optional,
+        }
+    } else if is("MYRIGHTS") {
+        let mailbox = sp_mailbox(c)?;
+        c.sp()?;
+        Data::MyRights {
+            mailbox,
+            rights: primitives::astring(c)?,
+        }
+    } else if KNOWN.iter().any(|k| is(k)) {
+        // A keyword the parser knows in another place (a status word,
+        // `* n FETCH`): malformed here, never an unknown kind of data.
         return invalid(at, "a response keyword");
+    } else {
+        let name = Atom::new(Cow::Borrowed(std::str::from_utf8(word).unwrap_or_default())).ok_or(
+            ParseError::Invalid {
+                at,
+                expected: "a response keyword",
+            },
+        )?;
+        let mut text: &[u8] = &[];
+        if c.eat(b' ') {
+            text = c.take_while(|b| b != b'\r' && b != b'\n')?;
+        }
+        if text.ends_with(b"}") {
+            // It may announce a literal, which the raw text cannot hold.
+            return invalid(at, "unknown data without a literal");
+        }
+        Data::Other {
+            name,
+            text: Cow::Borrowed(text),
+        }
     })
+}
+
+/// Keywords that never start unknown data.
+const KNOWN: [&str; 8] = [
+    "EXISTS", "RECENT", "EXPUNGE", "FETCH", "OK", "NO", "BAD", "BYE",
+];
+
+fn sp_mailbox<'a>(c: &mut Cursor<'a>) -> PResult<Mailbox<'a>> {
+    c.sp()?;
+    primitives::mailbox(c)
 }
 
 /// `"(" [mbx-list-flags] ")" SP delimiter SP mailbox [SP
@@ -256,12 +322,14 @@ fn list_extended<'a>(c: &mut Cursor<'a>) -> PResult<ListExtended<'a>> {
 
 /// `tagged-ext-val`: a simple value (string, number, sequence set) or a
 /// parenthesised list of values.
-fn tagged_ext_val<'a>(c: &mut Cursor<'a>) -> PResult<TaggedExtValue<'a>> {
+pub(super) fn tagged_ext_val<'a>(c: &mut Cursor<'a>) -> PResult<TaggedExtValue<'a>> {
     match c.peek() {
         Some(b'(') => primitives::paren_list(c, 0, tagged_ext_val).map(TaggedExtValue::List),
         Some(b'"' | b'{') => primitives::string(c).map(TaggedExtValue::Simple),
         _ => Ok(TaggedExtValue::Simple(Str::new(c.take_while1(
-            |b| is_astring_char(b) || b == b'*',
+            // `\` too: FETCH extensions send flags bare (`X-GM-LABELS
+            // (\Inbox)`).
+            |b| is_astring_char(b) || b == b'*' || b == b'\\',
             "a tagged-ext value",
         )?))),
     }
@@ -287,6 +355,7 @@ fn status_value(c: &mut Cursor<'_>) -> PResult<StatusValue> {
         StatusItem::Deleted => StatusValue::Deleted(primitives::number(c)?),
         StatusItem::Size => StatusValue::Size(primitives::number64(c)?),
         StatusItem::HighestModSeq => StatusValue::HighestModSeq(primitives::number64(c)?),
+        StatusItem::DeletedStorage => StatusValue::DeletedStorage(primitives::number64(c)?),
         StatusItem::AppendLimit => StatusValue::AppendLimit(if c.keyword("NIL") {
             None
         } else {
@@ -358,12 +427,26 @@ fn esearch<'a>(c: &mut Cursor<'a>) -> PResult<ESearch<'a>> {
             ESearchResult::Count(primitives::number(c)?)
         } else if is("MODSEQ") {
             ESearchResult::ModSeq(primitives::number64(c)?)
+        } else if is("ADDTO") {
+            ESearchResult::AddTo(context_updates(c)?)
+        } else if is("REMOVEFROM") {
+            ESearchResult::RemoveFrom(context_updates(c)?)
         } else {
-            return invalid(at, "MIN, MAX, ALL, COUNT or MODSEQ");
+            return invalid(at, "MIN, MAX, ALL, COUNT, MODSEQ, ADDTO or REMOVEFROM");
         });
         c.check_items(results.len())?;
     }
     Ok(ESearch { tag, uid, results })
+}
+
+/// `"(" position SP sequence-set *(SP position SP sequence-set) ")"` of
+/// ADDTO and REMOVEFROM (RFC 5267 §4.3).
+fn context_updates(c: &mut Cursor<'_>) -> PResult<Vec<(u32, SequenceSet)>> {
+    primitives::paren_list(c, 1, |c| {
+        let position = primitives::number(c)?;
+        c.sp()?;
+        Ok((position, primitives::sequence_set(c)?))
+    })
 }
 
 /// `thread-list`: `(` members [SP nested] `)` or `(` nested `)`; a

@@ -1,8 +1,10 @@
 //! FETCH data: `msg-att`.
 
-use crate::parse::cursor::{Cursor, PResult};
+use std::borrow::Cow;
+
+use crate::parse::cursor::{Cursor, PResult, ParseError};
 use crate::parse::primitives::{self, invalid};
-use crate::types::core::{Str, is_atom_char};
+use crate::types::core::{Atom, Str, is_atom_char};
 use crate::types::response::FetchItem;
 
 use super::body;
@@ -81,10 +83,52 @@ fn item<'a>(c: &mut Cursor<'a>) -> PResult<FetchItem<'a>> {
     } else if is("RFC822.TEXT") {
         c.sp()?;
         FetchItem::Rfc822Text(primitives::nstring(c)?)
-    } else {
+    } else if is("SAVEDATE") {
+        c.sp()?;
+        FetchItem::SaveDate(if c.keyword("NIL") {
+            None
+        } else {
+            Some(primitives::date_time(c)?)
+        })
+    } else if is("PREVIEW") {
+        c.sp()?;
+        FetchItem::Preview(primitives::nstring(c)?)
+    } else if KNOWN.iter().any(|k| is(k)) || name.contains(&b'[') {
+        // A known item with a malformed value, never an unknown item.
         return invalid(at, "a FETCH item");
+    } else {
+        c.sp()?;
+        FetchItem::Other {
+            name: Atom::new(Cow::Borrowed(std::str::from_utf8(name).unwrap_or_default())).ok_or(
+                ParseError::Invalid {
+                    at,
+                    expected: "a FETCH item",
+                },
+            )?,
+            value: super::data::tagged_ext_val(c)?,
+        }
     })
 }
+
+/// The items the parser knows (the others are kept as `Other`).
+const KNOWN: [&str; 16] = [
+    "FLAGS",
+    "UID",
+    "BODY",
+    "BODY.PEEK",
+    "BODYSTRUCTURE",
+    "ENVELOPE",
+    "INTERNALDATE",
+    "RFC822.SIZE",
+    "MODSEQ",
+    "BINARY",
+    "BINARY.SIZE",
+    "RFC822",
+    "RFC822.HEADER",
+    "RFC822.TEXT",
+    "SAVEDATE",
+    "PREVIEW",
+];
 
 /// `["<" number ">"]` after a section.
 fn origin(c: &mut Cursor<'_>) -> PResult<Option<u32>> {

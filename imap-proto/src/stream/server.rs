@@ -167,6 +167,15 @@ struct Pending {
 
 /// The server side of the connection's input: feed it bytes, take events.
 ///
+/// An APPEND whose message literal ends its first line streams: its
+/// messages come as [`ServerEvent::AppendMessage`] and
+/// [`ServerEvent::AppendData`], in constant memory, within
+/// [`CommandLimits::max_append`]. An APPEND of a CATENATE message (RFC
+/// 4469) is read whole, as a [`ServerEvent::Command`], within
+/// [`CommandLimits::max_command`] and [`CommandLimits::max_literal`]; a
+/// MULTIAPPEND that streams a message and then has a CATENATE one is
+/// refused.
+///
 /// ```
 /// use imap_proto::stream::server::{CommandReader, ServerEvent};
 /// let mut reader = CommandReader::default();

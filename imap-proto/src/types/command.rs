@@ -265,6 +265,11 @@ pub enum CommandBody<'a> {
     },
     /// `MYRIGHTS mailbox`.
     MyRights(Mailbox<'a>),
+    /// `NOTIFY NONE` or `NOTIFY SET [STATUS] (filter events)...`
+    /// (RFC 5465).
+    Notify(Option<NotifySet<'a>>),
+    /// `CANCELUPDATE tag...` (RFC 5267): stop updating these searches.
+    CancelUpdate(Vec<Str<'a>>),
     /// An experimental command, `X<atom> [arguments]` (RFC 3501 §6.5.1,
     /// RFC 9051 §6.5): its name and the rest of its line, unparsed (a
     /// literal in its arguments is not supported).
@@ -312,10 +317,27 @@ pub struct AppendMessage<'a> {
     pub flags: Vec<Flag<'a>>,
     /// Its internal date.
     pub date: Option<DateTime>,
-    /// The message.
+    /// The message (empty when `catenate` builds it).
     pub data: Cow<'a, [u8]>,
     /// Sent as `literal8` (`~{n}`, BINARY): may hold NUL.
     pub binary: bool,
+    /// `CATENATE (...)` (RFC 4469): the message put together from these
+    /// parts instead of `data`; empty for a plain message.
+    pub catenate: Vec<CatenatePart<'a>>,
+}
+
+/// One part of a CATENATE message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CatenatePart<'a> {
+    /// `URL "imap-url"`: a message or part the server already has.
+    Url(Str<'a>),
+    /// `TEXT literal` (or literal8 with BINARY): bytes sent with it.
+    Text {
+        /// The bytes.
+        data: Cow<'a, [u8]>,
+        /// Sent as `literal8`.
+        binary: bool,
+    },
 }
 
 /// A SORT criterion.
@@ -368,4 +390,64 @@ pub enum MetadataDepth {
     One,
     /// `infinity`.
     Infinity,
+}
+
+/// `NOTIFY SET`'s arguments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotifySet<'a> {
+    /// `STATUS`: send STATUS for the mailboxes at once.
+    pub status: bool,
+    /// The event groups, at least one.
+    pub groups: Vec<NotifyGroup<'a>>,
+}
+
+/// `(filter-mailboxes events)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotifyGroup<'a> {
+    /// Which mailboxes.
+    pub mailboxes: NotifyMailboxes<'a>,
+    /// Which events (`None`: `NONE`, no events for them).
+    pub events: Option<Vec<NotifyEvent<'a>>>,
+}
+
+/// NOTIFY's `filter-mailboxes`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NotifyMailboxes<'a> {
+    /// `SELECTED`.
+    Selected,
+    /// `SELECTED-DELAYED`.
+    SelectedDelayed,
+    /// `INBOXES`.
+    Inboxes,
+    /// `PERSONAL`.
+    Personal,
+    /// `SUBSCRIBED`.
+    Subscribed,
+    /// `SUBTREE mailbox...`.
+    Subtree(Vec<Mailbox<'a>>),
+    /// `MAILBOXES mailbox...`.
+    Mailboxes(Vec<Mailbox<'a>>),
+}
+
+/// A NOTIFY event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NotifyEvent<'a> {
+    /// `MessageNew [(fetch-att ...)]`.
+    MessageNew(Vec<super::fetch::FetchAttribute<'a>>),
+    /// `MessageExpunge`.
+    MessageExpunge,
+    /// `FlagChange`.
+    FlagChange,
+    /// `AnnotationChange`.
+    AnnotationChange,
+    /// `MailboxName`.
+    MailboxName,
+    /// `SubscriptionChange`.
+    SubscriptionChange,
+    /// `MailboxMetadataChange`.
+    MailboxMetadataChange,
+    /// `ServerMetadataChange`.
+    ServerMetadataChange,
+    /// An event of an extension.
+    Other(Atom<'a>),
 }

@@ -2,7 +2,7 @@
 
 use std::num::NonZeroU32;
 
-use super::core::Str;
+use super::core::{Atom, Str};
 
 /// What a FETCH command asks for: a macro or a list of attributes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,6 +64,23 @@ pub enum FetchAttribute<'a> {
     BinarySize {
         /// The part numbers.
         part: Vec<NonZeroU32>,
+    },
+    /// `SAVEDATE` (RFC 8514).
+    SaveDate,
+    /// `PREVIEW` or `PREVIEW (LAZY)` (RFC 8970).
+    Preview {
+        /// `(LAZY)`: only if the server has it at hand.
+        lazy: bool,
+    },
+    /// An attribute this crate does not know (`X-GM-LABELS`, Dovecot's
+    /// `SNIPPET (FUZZY)`), with its parenthesised modifiers if any (only
+    /// inside a parenthesised attribute list: a bare one's parentheses
+    /// would be FETCH's modifiers).
+    Other {
+        /// Its name.
+        name: Atom<'a>,
+        /// `(FUZZY)`...
+        modifiers: Vec<Atom<'a>>,
     },
 }
 

@@ -10,7 +10,7 @@ use super::core::{Atom, NString, Str, Tag};
 use super::datetime::DateTime;
 use super::fetch::Section;
 use super::flag::Flag;
-use super::list::{ListData, StatusData};
+use super::list::{ListData, StatusData, TaggedExtValue};
 use super::mailbox::Mailbox;
 use super::sequence::SequenceSet;
 
@@ -155,6 +155,40 @@ pub enum Data<'a> {
         /// Its quota roots.
         roots: Vec<Str<'a>>,
     },
+    /// `ACL mailbox identifier rights ...` (RFC 4314).
+    Acl {
+        /// The mailbox.
+        mailbox: Mailbox<'a>,
+        /// Identifiers and their rights.
+        entries: Vec<(Str<'a>, Str<'a>)>,
+    },
+    /// `LISTRIGHTS mailbox identifier required optional...` (RFC 4314).
+    ListRights {
+        /// The mailbox.
+        mailbox: Mailbox<'a>,
+        /// Whose rights.
+        identifier: Str<'a>,
+        /// The rights always granted (possibly empty).
+        required: Str<'a>,
+        /// Rights that may be granted, each group together.
+        optional: Vec<Str<'a>>,
+    },
+    /// `MYRIGHTS mailbox rights` (RFC 4314).
+    MyRights {
+        /// The mailbox.
+        mailbox: Mailbox<'a>,
+        /// The rights.
+        rights: Str<'a>,
+    },
+    /// Untagged data of a kind this crate does not know (`* XPIG-LATIN
+    /// ...`): its keyword and the rest of its line, raw (a literal in it
+    /// is not supported).
+    Other {
+        /// The keyword.
+        name: Atom<'a>,
+        /// The bytes after the keyword's SP up to CRLF (empty without).
+        text: Cow<'a, [u8]>,
+    },
     /// `METADATA mailbox (entry value ...)` or `METADATA mailbox entry...`.
     Metadata {
         /// The mailbox (empty name: the server).
@@ -188,6 +222,10 @@ pub enum ESearchResult {
     Count(u32),
     /// `MODSEQ n`.
     ModSeq(u64),
+    /// `ADDTO (position set ...)` (CONTEXT=SEARCH, RFC 5267).
+    AddTo(Vec<(u32, SequenceSet)>),
+    /// `REMOVEFROM (position set ...)` (CONTEXT=SEARCH).
+    RemoveFrom(Vec<(u32, SequenceSet)>),
 }
 
 /// A thread: messages in order, then either one subthread per branch.
@@ -281,6 +319,18 @@ pub enum FetchItem<'a> {
     Rfc822Header(NString<'a>),
     /// `RFC822.TEXT data`.
     Rfc822Text(NString<'a>),
+    /// `SAVEDATE "date-time"` or `SAVEDATE NIL` (RFC 8514).
+    SaveDate(Option<DateTime>),
+    /// `PREVIEW text` or `PREVIEW NIL` (RFC 8970).
+    Preview(NString<'a>),
+    /// An item this crate does not know (`X-GM-LABELS (...)`, Dovecot's
+    /// `SNIPPET (FUZZY "...")`): its name and value.
+    Other {
+        /// The item's name.
+        name: Atom<'a>,
+        /// Its value: a string, a number or a parenthesised list.
+        value: TaggedExtValue<'a>,
+    },
 }
 
 impl Response<'_> {
@@ -396,6 +446,32 @@ impl Data<'_> {
                 mailbox: mailbox.into_owned(),
                 roots: owned_strs(roots),
             },
+            Data::Acl { mailbox, entries } => Data::Acl {
+                mailbox: mailbox.into_owned(),
+                entries: entries
+                    .into_iter()
+                    .map(|(i, r)| (i.into_owned(), r.into_owned()))
+                    .collect(),
+            },
+            Data::ListRights {
+                mailbox,
+                identifier,
+                required,
+                optional,
+            } => Data::ListRights {
+                mailbox: mailbox.into_owned(),
+                identifier: identifier.into_owned(),
+                required: required.into_owned(),
+                optional: owned_strs(optional),
+            },
+            Data::MyRights { mailbox, rights } => Data::MyRights {
+                mailbox: mailbox.into_owned(),
+                rights: rights.into_owned(),
+            },
+            Data::Other { name, text } => Data::Other {
+                name: name.into_owned(),
+                text: Cow::Owned(text.into_owned()),
+            },
             Data::Metadata { mailbox, entries } => Data::Metadata {
                 mailbox: mailbox.into_owned(),
                 entries: match entries {
@@ -468,6 +544,12 @@ impl FetchItem<'_> {
             FetchItem::Rfc822(d) => FetchItem::Rfc822(own(d)),
             FetchItem::Rfc822Header(d) => FetchItem::Rfc822Header(own(d)),
             FetchItem::Rfc822Text(d) => FetchItem::Rfc822Text(own(d)),
+            FetchItem::SaveDate(d) => FetchItem::SaveDate(d),
+            FetchItem::Preview(d) => FetchItem::Preview(own(d)),
+            FetchItem::Other { name, value } => FetchItem::Other {
+                name: name.into_owned(),
+                value: value.into_owned(),
+            },
         }
     }
 }

@@ -82,6 +82,18 @@ pub enum SearchKey<'a> {
     SequenceSet(SequenceSet),
     /// `( search-key *(SP search-key) )`: all of them.
     And(Vec<SearchKey<'a>>),
+    /// `OLDER seconds` (WITHIN, RFC 5032): arrived more than this long ago.
+    Older(u32),
+    /// `YOUNGER seconds` (WITHIN): arrived at most this long ago.
+    Younger(u32),
+    /// `SAVEDBEFORE date` (SAVEDATE, RFC 8514).
+    SavedBefore(Date),
+    /// `SAVEDON date`.
+    SavedOn(Date),
+    /// `SAVEDSINCE date`.
+    SavedSince(Date),
+    /// `SAVEDATESUPPORTED`: the mailbox keeps save dates.
+    SaveDateSupported,
     /// `MODSEQ [entry-name entry-type-req] mod-sequence-valzer` (RFC 7162).
     ModSeq {
         /// The metadata item and its type (`"/flags/\\draft" all`), if given.
@@ -115,4 +127,8 @@ pub enum SearchReturn {
     Count,
     /// `SAVE` (SEARCHRES).
     Save,
+    /// `CONTEXT` (RFC 5267): the client may ask for updates later.
+    Context,
+    /// `UPDATE` (RFC 5267): notify the client of changes to the result.
+    Update,
 }

@@ -21,6 +21,9 @@ pub enum StatusItem {
     HighestModSeq,
     /// `APPENDLIMIT` (RFC 7889).
     AppendLimit,
+    /// `DELETED-STORAGE` (QUOTA, RFC 9208): storage freed by expunging the
+    /// messages marked `\Deleted`, in units of 1024 octets.
+    DeletedStorage,
 }
 
 /// One item of a STATUS response.
@@ -44,6 +47,8 @@ pub enum StatusValue {
     HighestModSeq(u64),
     /// `APPENDLIMIT n` or `APPENDLIMIT NIL` (no limit).
     AppendLimit(Option<u64>),
+    /// `DELETED-STORAGE n`.
+    DeletedStorage(u64),
 }
 
 /// The items' names, for the parsers and the encoders.
@@ -57,6 +62,7 @@ pub(crate) const STATUS_ITEMS: &[(&str, StatusItem)] = &[
     ("SIZE", StatusItem::Size),
     ("HIGHESTMODSEQ", StatusItem::HighestModSeq),
     ("APPENDLIMIT", StatusItem::AppendLimit),
+    ("DELETED-STORAGE", StatusItem::DeletedStorage),
 ];
 
 impl StatusItem {
@@ -83,6 +89,7 @@ impl StatusValue {
             StatusValue::Size(_) => StatusItem::Size,
             StatusValue::HighestModSeq(_) => StatusItem::HighestModSeq,
             StatusValue::AppendLimit(_) => StatusItem::AppendLimit,
+            StatusValue::DeletedStorage(_) => StatusItem::DeletedStorage,
         }
     }
 }

@@ -8,8 +8,8 @@ use std::borrow::Cow;
 use std::num::NonZeroU32;
 
 use imap_proto::types::command::{
-    AppendMessage, Command, CommandBody, MetadataDepth, MetadataOptions, QResync, SelectParams,
-    SortCriterion, SortKey,
+    AppendMessage, CatenatePart, Command, CommandBody, MetadataDepth, MetadataOptions, NotifyEvent,
+    NotifyGroup, NotifyMailboxes, NotifySet, QResync, SelectParams, SortCriterion, SortKey,
 };
 use imap_proto::types::fetch::{
     FetchAttribute, FetchAttributes, FetchModifiers, Partial, Section, SectionText,
@@ -192,24 +192,41 @@ fn mailboxes() -> BoxedStrategy<CommandBody<'static>> {
     .boxed()
 }
 
-fn append_message() -> BoxedStrategy<AppendMessage<'static>> {
-    (
-        vec(flag(), 0..3),
-        proptest::option::of(date_time()),
-        any::<bool>(),
-        vec(any::<u8>(), 0..64),
-    )
-        .prop_map(|(flags, date, binary, mut data)| {
+fn literal_data() -> BoxedStrategy<(Vec<u8>, bool)> {
+    (any::<bool>(), vec(any::<u8>(), 0..64))
+        .prop_map(|(binary, mut data)| {
             if !binary {
                 // Only literal8 carries NUL.
                 data.retain(|&b| b != 0);
             }
-            AppendMessage {
-                flags,
-                date,
-                data: Cow::Owned(data),
-                binary,
-            }
+            (data, binary)
+        })
+        .boxed()
+}
+
+fn append_message() -> BoxedStrategy<AppendMessage<'static>> {
+    let part = prop_oneof![
+        str_value().prop_map(CatenatePart::Url),
+        literal_data().prop_map(|(data, binary)| CatenatePart::Text {
+            data: Cow::Owned(data),
+            binary
+        }),
+    ];
+    let content = prop_oneof![
+        3 => literal_data().prop_map(|d| (d, Vec::new())),
+        1 => vec(part, 1..3).prop_map(|parts| ((Vec::new(), false), parts)),
+    ];
+    (
+        vec(flag(), 0..3),
+        proptest::option::of(date_time()),
+        content,
+    )
+        .prop_map(|(flags, date, ((data, binary), catenate))| AppendMessage {
+            flags,
+            date,
+            data: Cow::Owned(data),
+            binary,
+            catenate,
         })
         .boxed()
 }
@@ -275,6 +292,10 @@ fn fetch_attribute() -> BoxedStrategy<FetchAttribute<'static>> {
             }
         }),
         part().prop_map(|part| FetchAttribute::BinarySize { part }),
+        Just(FetchAttribute::SaveDate),
+        any::<bool>().prop_map(|lazy| FetchAttribute::Preview { lazy }),
+        (keyword_atom(), vec(atom(), 0..2))
+            .prop_map(|(name, modifiers)| FetchAttribute::Other { name, modifiers }),
     ]
     .boxed()
 }
@@ -381,6 +402,12 @@ pub fn search_key() -> BoxedStrategy<SearchKey<'static>> {
         date().prop_map(SearchKey::SentSince),
         modseq().prop_map(SearchKey::Larger),
         modseq().prop_map(SearchKey::Smaller),
+        nz().prop_map(|n| SearchKey::Older(n.get())),
+        nz().prop_map(|n| SearchKey::Younger(n.get())),
+        date().prop_map(SearchKey::SavedBefore),
+        date().prop_map(SearchKey::SavedOn),
+        date().prop_map(SearchKey::SavedSince),
+        Just(SearchKey::SaveDateSupported),
         sequence_set().prop_map(SearchKey::Uid),
         sequence_set().prop_map(SearchKey::SequenceSet),
         (
@@ -415,6 +442,8 @@ fn search_returns() -> BoxedStrategy<Option<Vec<SearchReturn>>> {
             Just(SearchReturn::All),
             Just(SearchReturn::Count),
             Just(SearchReturn::Save),
+            Just(SearchReturn::Context),
+            Just(SearchReturn::Update),
         ],
         0..4,
     ))
@@ -531,6 +560,36 @@ fn quota_metadata_acl() -> BoxedStrategy<CommandBody<'static>> {
             identifier
         }),
         mailbox().prop_map(CommandBody::MyRights),
+        proptest::option::of(notify_set()).prop_map(CommandBody::Notify),
+        vec(nonempty_str(), 1..3).prop_map(CommandBody::CancelUpdate),
     ]
     .boxed()
+}
+
+fn notify_set() -> BoxedStrategy<NotifySet<'static>> {
+    let mailboxes = prop_oneof![
+        Just(NotifyMailboxes::Selected),
+        Just(NotifyMailboxes::SelectedDelayed),
+        Just(NotifyMailboxes::Inboxes),
+        Just(NotifyMailboxes::Personal),
+        Just(NotifyMailboxes::Subscribed),
+        vec(mailbox(), 1..3).prop_map(NotifyMailboxes::Subtree),
+        vec(mailbox(), 1..3).prop_map(NotifyMailboxes::Mailboxes),
+    ];
+    let event = prop_oneof![
+        vec(fetch_attribute(), 0..3).prop_map(NotifyEvent::MessageNew),
+        Just(NotifyEvent::MessageExpunge),
+        Just(NotifyEvent::FlagChange),
+        Just(NotifyEvent::AnnotationChange),
+        Just(NotifyEvent::MailboxName),
+        Just(NotifyEvent::SubscriptionChange),
+        Just(NotifyEvent::MailboxMetadataChange),
+        Just(NotifyEvent::ServerMetadataChange),
+        keyword_atom().prop_map(NotifyEvent::Other),
+    ];
+    let group = (mailboxes, proptest::option::of(vec(event, 1..3)))
+        .prop_map(|(mailboxes, events)| NotifyGroup { mailboxes, events });
+    (any::<bool>(), vec(group, 1..3))
+        .prop_map(|(status, groups)| NotifySet { status, groups })
+        .boxed()
 }

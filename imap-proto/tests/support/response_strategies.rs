@@ -311,6 +311,7 @@ pub(crate) fn status_value() -> BoxedStrategy<StatusValue> {
         n64().prop_map(StatusValue::Size),
         n64().prop_map(StatusValue::HighestModSeq),
         option::of(n64()).prop_map(StatusValue::AppendLimit),
+        n64().prop_map(StatusValue::DeletedStorage),
     ]
     .boxed()
 }
@@ -322,6 +323,8 @@ pub(crate) fn esearch_result() -> BoxedStrategy<ESearchResult> {
         s::plain_sequence_set().prop_map(ESearchResult::All),
         any::<u32>().prop_map(ESearchResult::Count),
         n64().prop_map(ESearchResult::ModSeq),
+        vec((any::<u32>(), s::plain_sequence_set()), 1..3).prop_map(ESearchResult::AddTo),
+        vec((any::<u32>(), s::plain_sequence_set()), 1..3).prop_map(ESearchResult::RemoveFrom),
     ]
     .boxed()
 }
@@ -588,6 +591,10 @@ pub(crate) fn fetch_item() -> BoxedStrategy<FetchItem<'static>> {
         s::nstring().prop_map(FetchItem::Rfc822),
         s::nstring().prop_map(FetchItem::Rfc822Header),
         s::nstring().prop_map(FetchItem::Rfc822Text),
+        option::of(s::date_time()).prop_map(FetchItem::SaveDate),
+        s::nstring().prop_map(FetchItem::Preview),
+        (s::keyword_atom(), tagged_ext_val())
+            .prop_map(|(name, value)| FetchItem::Other { name, value }),
     ]
     .boxed()
 }
@@ -664,6 +671,35 @@ pub(crate) fn data() -> BoxedStrategy<Data<'static>> {
             ]
         )
             .prop_map(|(mailbox, entries)| Data::Metadata { mailbox, entries }),
+        (s::mailbox(), vec((s::str_value(), s::str_value()), 0..3))
+            .prop_map(|(mailbox, entries)| Data::Acl { mailbox, entries }),
+        (
+            s::mailbox(),
+            s::str_value(),
+            s::str_value(),
+            vec(s::str_value(), 0..3)
+        )
+            .prop_map(
+                |(mailbox, identifier, required, optional)| Data::ListRights {
+                    mailbox,
+                    identifier,
+                    required,
+                    optional,
+                }
+            ),
+        (s::mailbox(), s::str_value())
+            .prop_map(|(mailbox, rights)| Data::MyRights { mailbox, rights }),
+        (s::keyword_atom(), vec(any::<u8>(), 0..30)).prop_map(|(name, mut text)| {
+            // The rest of a line, which no literal ends.
+            text.retain(|&b| b != b'\r' && b != b'\n');
+            while text.last() == Some(&b'}') {
+                text.pop();
+            }
+            Data::Other {
+                name,
+                text: std::borrow::Cow::Owned(text),
+            }
+        }),
     ]
     .boxed()
 }

@@ -6,9 +6,9 @@
 
 use bytes::{BufMut, BytesMut};
 
-use crate::encode::writer::{EncodeOptions, Writer};
+use crate::encode::writer::{EncodeOptions, QUOTED_MAX, Writer, date_time_text, decimal};
 use crate::types::core::{NString, Str};
-use crate::types::datetime::{DateTime, MONTHS};
+use crate::types::datetime::DateTime;
 use crate::types::flag::Flag;
 
 /// What a byte asks of a quoted string.
@@ -34,9 +34,6 @@ const CLASS: [u8; 256] = {
     t[b'\\' as usize] = ESCAPE;
     t
 };
-
-/// Writer's limit for quoted strings (longer ones are literals).
-const QUOTED_MAX: usize = 1024;
 
 /// The staging buffer's size: a typical ENVELOPE or BODYSTRUCTURE in two
 /// or three flushes.
@@ -109,18 +106,8 @@ impl<'b> Out<'b> {
 
     #[inline]
     pub(super) fn number(&mut self, n: u64) {
-        let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        let mut n = n;
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.raw(&digits[i..]);
+        let (digits, start) = decimal(n);
+        self.raw(&digits[start..]);
     }
 
     /// `string`: quoted when it can be, else a literal (as
@@ -181,33 +168,6 @@ impl<'b> Out<'b> {
 
     /// A quoted `date-time` (as [`Writer::date_time`] writes it).
     pub(super) fn date_time(&mut self, t: DateTime) {
-        let d = t.date();
-        let (h, m, s) = t.time();
-        let offset = t.offset_minutes();
-        let abs = offset.unsigned_abs();
-        let two = |n: u64| [b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8];
-        let day = two(u64::from(d.day()));
-        let year = u64::from(d.year());
-        let mut text = [0u8; 28];
-        text[0] = b'"';
-        text[1] = if d.day() < 10 { b' ' } else { day[0] };
-        text[2] = day[1];
-        text[3] = b'-';
-        text[4..7].copy_from_slice(MONTHS[usize::from(d.month() - 1)].as_bytes());
-        text[7] = b'-';
-        text[8..10].copy_from_slice(&two(year / 100));
-        text[10..12].copy_from_slice(&two(year % 100));
-        text[12] = b' ';
-        text[13..15].copy_from_slice(&two(u64::from(h)));
-        text[15] = b':';
-        text[16..18].copy_from_slice(&two(u64::from(m)));
-        text[18] = b':';
-        text[19..21].copy_from_slice(&two(u64::from(s)));
-        text[21] = b' ';
-        text[22] = if offset < 0 { b'-' } else { b'+' };
-        text[23..25].copy_from_slice(&two(u64::from(abs / 60)));
-        text[25..27].copy_from_slice(&two(u64::from(abs % 60)));
-        text[27] = b'"';
-        self.raw(&text);
+        self.raw(&date_time_text(t));
     }
 }

@@ -33,7 +33,7 @@ pub struct EncodeOptions {
 
 /// Strings longer than this go out as literals even when they could be
 /// quoted (a literal costs no scan for escapes on the other side).
-const QUOTED_MAX: usize = 1024;
+pub(super) const QUOTED_MAX: usize = 1024;
 
 /// Writes protocol elements into a buffer.
 ///
@@ -87,18 +87,8 @@ impl<'b> Writer<'b> {
     /// A decimal number.
     #[inline]
     pub fn number(&mut self, n: u64) {
-        let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        let mut n = n;
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.out.put_slice(&digits[i..]);
+        let (digits, start) = decimal(n);
+        self.out.put_slice(&digits[start..]);
     }
 
     /// A non-zero number.
@@ -288,29 +278,7 @@ impl<'b> Writer<'b> {
 
     /// A quoted `date-time`.
     pub fn date_time(&mut self, t: DateTime) {
-        let d = t.date();
-        self.raw(b"\"");
-        if d.day() < 10 {
-            self.raw(b" ");
-        }
-        self.number(u64::from(d.day()));
-        self.raw(b"-");
-        self.raw(MONTHS[usize::from(d.month() - 1)].as_bytes());
-        self.raw(b"-");
-        self.padded(u64::from(d.year()), 4);
-        let (h, m, s) = t.time();
-        self.sp();
-        self.padded(u64::from(h), 2);
-        self.raw(b":");
-        self.padded(u64::from(m), 2);
-        self.raw(b":");
-        self.padded(u64::from(s), 2);
-        let offset = t.offset_minutes();
-        self.raw(if offset < 0 { b" -" } else { b" +" });
-        let abs = offset.unsigned_abs();
-        self.padded(u64::from(abs / 60), 2);
-        self.padded(u64::from(abs % 60), 2);
-        self.raw(b"\"");
+        self.raw(&date_time_text(t));
     }
 
     fn padded(&mut self, n: u64, width: usize) {
@@ -359,4 +327,53 @@ impl<'b> Writer<'b> {
             self.nz(*n);
         }
     }
+}
+
+/// `n` in decimal: the digits are `digits[start..]`.
+#[inline]
+pub(super) fn decimal(n: u64) -> ([u8; 20], usize) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return (digits, i);
+        }
+    }
+}
+
+/// A quoted `date-time`, `"dd-Mon-yyyy hh:mm:ss +zzzz"` (a day below 10
+/// after a space), in one piece.
+pub(super) fn date_time_text(t: DateTime) -> [u8; 28] {
+    let d = t.date();
+    let (h, m, s) = t.time();
+    let offset = t.offset_minutes();
+    let abs = offset.unsigned_abs();
+    let two = |n: u64| [b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8];
+    let day = two(u64::from(d.day()));
+    let year = u64::from(d.year());
+    let mut text = [0u8; 28];
+    text[0] = b'"';
+    text[1] = if d.day() < 10 { b' ' } else { day[0] };
+    text[2] = day[1];
+    text[3] = b'-';
+    text[4..7].copy_from_slice(MONTHS[usize::from(d.month() - 1)].as_bytes());
+    text[7] = b'-';
+    text[8..10].copy_from_slice(&two(year / 100));
+    text[10..12].copy_from_slice(&two(year % 100));
+    text[12] = b' ';
+    text[13..15].copy_from_slice(&two(u64::from(h)));
+    text[15] = b':';
+    text[16..18].copy_from_slice(&two(u64::from(m)));
+    text[18] = b':';
+    text[19..21].copy_from_slice(&two(u64::from(s)));
+    text[21] = b' ';
+    text[22] = if offset < 0 { b'-' } else { b'+' };
+    text[23..25].copy_from_slice(&two(u64::from(abs / 60)));
+    text[25..27].copy_from_slice(&two(u64::from(abs % 60)));
+    text[27] = b'"';
+    text
 }

@@ -343,6 +343,7 @@ fn append_single_multi_and_binary() {
                 date: None,
                 data: Cow::Borrowed(b"hello\r\n"),
                 binary: false,
+                utf8: false,
                 catenate: vec![],
             }],
         }
@@ -358,6 +359,7 @@ fn append_single_multi_and_binary() {
                     date: Some(date),
                     data: Cow::Borrowed(b"a"),
                     binary: false,
+                    utf8: false,
                     catenate: vec![],
                 },
                 AppendMessage {
@@ -365,6 +367,7 @@ fn append_single_multi_and_binary() {
                     date: None,
                     data: Cow::Borrowed(b"\0b"),
                     binary: true,
+                    utf8: false,
                     catenate: vec![],
                 },
             ],
@@ -944,6 +947,7 @@ fn extensions_real_clients_send() {
                 date: None,
                 data: Cow::Borrowed(b""),
                 binary: false,
+                utf8: false,
                 catenate: vec![
                     CatenatePart::Url(s("/INBOX;UIDVALIDITY=1/;UID=1/;SECTION=HEADER")),
                     CatenatePart::Text {
@@ -956,6 +960,22 @@ fn extensions_real_clients_send() {
         }
     );
     assert_eq!(invalid_at(b"a APPEND x CATENATE (FILE x)\r\n"), 21);
+    // UTF8=ACCEPT's form (RFC 6855).
+    assert_eq!(
+        body(b"a APPEND INBOX UTF8 (~{3+}\r\n\xc3\xa9!)\r\n"),
+        CommandBody::Append {
+            mailbox: Mailbox::Inbox,
+            messages: vec![AppendMessage {
+                flags: vec![],
+                date: None,
+                data: Cow::Borrowed(b"\xc3\xa9!"),
+                binary: true,
+                utf8: true,
+                catenate: vec![],
+            }],
+        }
+    );
+    assert_eq!(invalid_at(b"a APPEND INBOX UTF8 ({1+}\r\nx)\r\n"), 21);
     // NOTIFY (RFC 5465).
     assert_eq!(body(b"a NOTIFY NONE\r\n"), CommandBody::Notify(None));
     assert_eq!(

@@ -454,6 +454,12 @@ fn append_message(w: &mut Writer<'_>, message: &AppendMessage<'_>) {
         w.date_time(date);
         w.sp();
     }
+    if message.utf8 {
+        w.raw(b"UTF8 (");
+        w.literal(&message.data, true);
+        w.raw(b")");
+        return;
+    }
     if message.catenate.is_empty() {
         w.literal(&message.data, message.binary);
         return;

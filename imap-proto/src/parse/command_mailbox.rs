@@ -289,7 +289,9 @@ fn list_return<'a>(c: &mut Cursor<'a>) -> PResult<ListReturn<'a>> {
 }
 
 /// `APPEND SP mailbox 1*append-message` (RFC 3502): each message `[SP
-/// flag-list] [SP date-time] SP (literal / literal8)`.
+/// flag-list] [SP date-time] SP` then `literal / literal8`, `UTF8 SP "("
+/// literal8 ")"` (RFC 6855) or `CATENATE SP "(" part *(SP part) ")"`
+/// (RFC 4469).
 fn append<'a>(c: &mut Cursor<'a>) -> PResult<CommandBody<'a>> {
     let mailbox = sp_mailbox(c)?;
     let mut messages = Vec::new();
@@ -312,7 +314,24 @@ fn append<'a>(c: &mut Cursor<'a>) -> PResult<CommandBody<'a>> {
                 date,
                 data: Cow::Borrowed(&[]),
                 binary: false,
+                utf8: false,
                 catenate: primitives::paren_list(c, 1, catenate_part)?,
+            });
+        } else if c.keyword("UTF8") {
+            c.sp()?;
+            c.byte(b'(', "( of UTF8")?;
+            if c.peek() != Some(b'~') {
+                return c.fail("a literal8");
+            }
+            let (data, _) = primitives::literal(c, true)?;
+            c.byte(b')', ") of UTF8")?;
+            messages.push(AppendMessage {
+                flags,
+                date,
+                data,
+                binary: true,
+                utf8: true,
+                catenate: Vec::new(),
             });
         } else {
             let (data, binary) = primitives::literal(c, true)?;
@@ -321,6 +340,7 @@ fn append<'a>(c: &mut Cursor<'a>) -> PResult<CommandBody<'a>> {
                 date,
                 data,
                 binary,
+                utf8: false,
                 catenate: Vec::new(),
             });
         }

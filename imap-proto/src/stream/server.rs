@@ -171,10 +171,10 @@ struct Pending {
 /// messages come as [`ServerEvent::AppendMessage`] and
 /// [`ServerEvent::AppendData`], in constant memory, within
 /// [`CommandLimits::max_append`]. An APPEND of a CATENATE message (RFC
-/// 4469) is read whole, as a [`ServerEvent::Command`], within
-/// [`CommandLimits::max_command`] and [`CommandLimits::max_literal`]; a
-/// MULTIAPPEND that streams a message and then has a CATENATE one is
-/// refused.
+/// 4469) or of a `UTF8 (~{n})` one (RFC 6855) is read whole, as a
+/// [`ServerEvent::Command`], within [`CommandLimits::max_command`] and
+/// [`CommandLimits::max_literal`]; a MULTIAPPEND that streams a message
+/// and then has such a one is refused.
 ///
 /// ```
 /// use imap_proto::stream::server::{CommandReader, ServerEvent};

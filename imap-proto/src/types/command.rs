@@ -321,6 +321,9 @@ pub struct AppendMessage<'a> {
     pub data: Cow<'a, [u8]>,
     /// Sent as `literal8` (`~{n}`, BINARY): may hold NUL.
     pub binary: bool,
+    /// Sent as `UTF8 (~{n})` (UTF8=ACCEPT, RFC 6855): a message with UTF-8
+    /// headers; always `binary` too.
+    pub utf8: bool,
     /// `CATENATE (...)` (RFC 4469): the message put together from these
     /// parts instead of `data`; empty for a plain message.
     pub catenate: Vec<CatenatePart<'a>>,

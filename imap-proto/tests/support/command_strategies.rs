@@ -213,21 +213,25 @@ fn append_message() -> BoxedStrategy<AppendMessage<'static>> {
         }),
     ];
     let content = prop_oneof![
-        3 => literal_data().prop_map(|d| (d, Vec::new())),
-        1 => vec(part, 1..3).prop_map(|parts| ((Vec::new(), false), parts)),
+        3 => literal_data().prop_map(|d| (d, false, Vec::new())),
+        1 => vec(any::<u8>(), 0..64).prop_map(|data| ((data, true), true, Vec::new())),
+        1 => vec(part, 1..3).prop_map(|parts| ((Vec::new(), false), false, parts)),
     ];
     (
         vec(flag(), 0..3),
         proptest::option::of(date_time()),
         content,
     )
-        .prop_map(|(flags, date, ((data, binary), catenate))| AppendMessage {
-            flags,
-            date,
-            data: Cow::Owned(data),
-            binary,
-            catenate,
-        })
+        .prop_map(
+            |(flags, date, ((data, binary), utf8, catenate))| AppendMessage {
+                flags,
+                date,
+                data: Cow::Owned(data),
+                binary,
+                utf8,
+                catenate,
+            },
+        )
         .boxed()
 }
 

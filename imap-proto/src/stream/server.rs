@@ -404,6 +404,24 @@ impl CommandReader {
         if let Some(error) = literal_error(literal, limits.max_literal, limits.non_sync) {
             return Some(self.refuse(end, error, Some(literal)));
         }
+        if literal.sync && !*continued {
+            // What precedes the literal must already be a valid beginning
+            // (RFC 9051 §7.5: BAD instead of "+" spares the client sending
+            // the literal of a command that will fail anyway). Checked
+            // before looking for the data, so that a client that sends it
+            // without waiting meets the same answer.
+            let error = match parse::command(&self.buffer[..end], limits.parse) {
+                Err(ParseError::Incomplete(_)) => None,
+                Err(error) => Some(error),
+                Ok(_) => Some(ParseError::Invalid {
+                    at: end,
+                    expected: "the end of the command",
+                }),
+            };
+            if let Some(error) = error {
+                return Some(self.refuse(end, CommandError::Syntax(error), Some(literal)));
+            }
+        }
         let data_end = end as u64 + literal.size;
         if data_end > limits.max_command as u64 {
             return Some(self.refuse(end, CommandError::CommandTooLong, Some(literal)));
@@ -418,22 +436,6 @@ impl CommandReader {
         // more bytes come (never scanned past: the data may hold LFs).
         *scanned = *line_start;
         if literal.sync && !*continued {
-            // What precedes the literal must already be a valid beginning
-            // (RFC 9051 §7.5: BAD instead of "+" spares the client sending
-            // the literal of a command that will fail anyway).
-            match parse::command(&self.buffer[..end], limits.parse) {
-                Err(ParseError::Incomplete(_)) => {}
-                Err(error) => {
-                    return Some(self.refuse(end, CommandError::Syntax(error), Some(literal)));
-                }
-                Ok(_) => {
-                    let error = ParseError::Invalid {
-                        at: end,
-                        expected: "the end of the command",
-                    };
-                    return Some(self.refuse(end, CommandError::Syntax(error), Some(literal)));
-                }
-            }
             let State::Command { continued, .. } = &mut self.state else {
                 unreachable!("called in State::Command")
             };

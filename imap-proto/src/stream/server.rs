@@ -387,13 +387,16 @@ impl CommandReader {
             return None;
         };
         let end = *scanned + lf + 1;
+        let announced = framing::announced(&self.buffer[*line_start..end]);
+        // A refused line's literal is skipped too when the client sends it
+        // without waiting, as when the line is refused before its end.
         if end - *line_start > limits.max_line {
-            return Some(self.refuse(end, CommandError::LineTooLong, None));
+            return Some(self.refuse(end, CommandError::LineTooLong, announced));
         }
         if end > limits.max_command {
-            return Some(self.refuse(end, CommandError::CommandTooLong, None));
+            return Some(self.refuse(end, CommandError::CommandTooLong, announced));
         }
-        let Some(literal) = framing::announced(&self.buffer[*line_start..end]) else {
+        let Some(literal) = announced else {
             return Some(Step::Event(Framed::Command(end)));
         };
         // An APPEND message streams instead of being buffered.

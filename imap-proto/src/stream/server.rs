@@ -504,8 +504,7 @@ impl CommandReader {
             let literal = framing::announced(line).filter(|a| !a.sync);
             self.skip_to(end, literal);
         } else {
-            self.buffer.advance(end);
-            self.state = State::Skip { literal_left: 0 };
+            self.skip_rest_of_line(end);
         }
         Some(ServerEvent::Error { tag, error })
     }
@@ -560,11 +559,17 @@ impl CommandReader {
         if line_ended {
             self.skip_to(end, literal.filter(|_| unsent.is_none()));
         } else {
-            // Mid-line (too long): drop what came and the rest of it.
-            self.buffer.advance(end);
-            self.state = State::Skip { literal_left: 0 };
+            self.skip_rest_of_line(end);
         }
         Step::Event(Framed::Error { tag, error })
+    }
+
+    /// Mid-line (too long): drops what came of the line and, later, the
+    /// rest of it. The last bytes stay: they may be the start of a literal
+    /// announcement that ends the line, whose data is skipped too.
+    fn skip_rest_of_line(&mut self, end: usize) {
+        self.buffer.advance(end - end.min(ANNOUNCEMENT_MAX));
+        self.state = State::Skip { literal_left: 0 };
     }
 
     /// Drops the first `end` bytes; then `literal`'s data and the rest of

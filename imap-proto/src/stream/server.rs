@@ -457,6 +457,10 @@ impl CommandReader {
             }
             return None;
         };
+        if end > self.limits.max_line {
+            // As when the line is refused before its end arrives.
+            return self.refuse_after_message(end, CommandError::LineTooLong);
+        }
         let line = &self.buffer[..end];
         if line == b"\r\n" {
             let State::AfterMessage(pending) = std::mem::replace(&mut self.state, command_start())

@@ -325,16 +325,15 @@ impl CommandReader {
                         self.buffer.advance(self.buffer.len() - keep);
                         return None;
                     };
-                    let next_literal = framing::announced(&self.buffer[..end])
-                        .filter(|a| !a.sync)
-                        .map_or(0, |a| a.size);
+                    // A literal sent without waiting (even an empty one)
+                    // continues the command on the line after its data.
+                    let next_literal = framing::announced(&self.buffer[..end]).filter(|a| !a.sync);
                     self.buffer.advance(end);
-                    self.state = if next_literal > 0 {
-                        State::Skip {
-                            literal_left: next_literal,
-                        }
-                    } else {
-                        command_start()
+                    self.state = match next_literal {
+                        Some(literal) => State::Skip {
+                            literal_left: literal.size,
+                        },
+                        None => command_start(),
                     };
                 }
                 State::Line => {

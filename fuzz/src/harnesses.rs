@@ -11,7 +11,9 @@
 //! * the maildir crate's harness is [`maildir`] (`src/maildir.rs`), which
 //!   `maildir/tests/fuzz_corpus.rs` includes;
 //! * the mailstore crate's harness is [`mailstore`] (`src/mailstore.rs`),
-//!   which `mailstore/tests/fuzz_corpus.rs` includes.
+//!   which `mailstore/tests/fuzz_corpus.rs` includes;
+//! * the imap-proto crate's harness is [`imap`] (`src/imap.rs`), which
+//!   `imap-proto/tests/fuzz_corpus.rs` includes.
 //!
 //! This file is the crate root rather than `lib.rs` so that the harnesses
 //! stay independent files: none has to know about the others.
@@ -28,3 +30,5 @@ pub mod pop3;
 pub mod maildir;
 
 pub mod mailstore;
+
+pub mod imap;

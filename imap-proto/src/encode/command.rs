@@ -5,6 +5,8 @@
 //! literals as their bytes allow, one FETCH attribute or LIST pattern
 //! bare and several in parentheses, STORE's flags always parenthesised.
 
+#[path = "command_fetch.rs"]
+mod fetch;
 #[path = "command_notify.rs"]
 mod notify;
 #[path = "command_search.rs"]
@@ -16,7 +18,6 @@ use super::writer::{EncodeOptions, Writer};
 use crate::types::command::{
     AppendMessage, CatenatePart, Command, CommandBody, MetadataDepth, MetadataOptions, SelectParams,
 };
-use crate::types::fetch::{FetchAttribute, FetchAttributes, FetchModifiers, Partial};
 use crate::types::flag::StoreMode;
 use crate::types::list::{ListReturn, ListSelect};
 use crate::types::status::StatusItem;
@@ -214,8 +215,8 @@ fn body(w: &mut Writer<'_>, body: &CommandBody<'_>) {
             w.raw(if *uid { b"UID FETCH " } else { b"FETCH " });
             w.sequence_set(set);
             w.sp();
-            fetch_attributes(w, attributes);
-            fetch_modifiers(w, modifiers);
+            fetch::attributes(w, attributes);
+            fetch::modifiers(w, modifiers);
         }
         CommandBody::Store {
             uid,
@@ -475,96 +476,6 @@ fn append_message(w: &mut Writer<'_>, message: &AppendMessage<'_>) {
             w.literal(data, *binary);
         }
     });
-}
-
-fn fetch_attributes(w: &mut Writer<'_>, attributes: &FetchAttributes<'_>) {
-    match attributes {
-        FetchAttributes::All => w.raw(b"ALL"),
-        FetchAttributes::Fast => w.raw(b"FAST"),
-        FetchAttributes::Full => w.raw(b"FULL"),
-        FetchAttributes::List(list) => match list.as_slice() {
-            // Bare, an unknown attribute's modifiers would read as FETCH's.
-            [one] if !matches!(one, FetchAttribute::Other { modifiers, .. } if !modifiers.is_empty()) => {
-                fetch_attribute(w, one)
-            }
-            several => w.paren_list(several, fetch_attribute),
-        },
-    }
-}
-
-pub(super) fn fetch_attribute(w: &mut Writer<'_>, attribute: &FetchAttribute<'_>) {
-    match attribute {
-        FetchAttribute::Envelope => w.raw(b"ENVELOPE"),
-        FetchAttribute::Flags => w.raw(b"FLAGS"),
-        FetchAttribute::InternalDate => w.raw(b"INTERNALDATE"),
-        FetchAttribute::Rfc822 => w.raw(b"RFC822"),
-        FetchAttribute::Rfc822Header => w.raw(b"RFC822.HEADER"),
-        FetchAttribute::Rfc822Size => w.raw(b"RFC822.SIZE"),
-        FetchAttribute::Rfc822Text => w.raw(b"RFC822.TEXT"),
-        FetchAttribute::Body => w.raw(b"BODY"),
-        FetchAttribute::BodyStructure => w.raw(b"BODYSTRUCTURE"),
-        FetchAttribute::Uid => w.raw(b"UID"),
-        FetchAttribute::ModSeq => w.raw(b"MODSEQ"),
-        FetchAttribute::BodySection {
-            peek,
-            section,
-            partial,
-        } => {
-            w.raw(if *peek { b"BODY.PEEK" } else { b"BODY" });
-            w.section(section);
-            fetch_partial(w, partial);
-        }
-        FetchAttribute::Binary {
-            peek,
-            part,
-            partial,
-        } => {
-            w.raw(if *peek { b"BINARY.PEEK[" } else { b"BINARY[" });
-            w.section_part(part);
-            w.raw(b"]");
-            fetch_partial(w, partial);
-        }
-        FetchAttribute::BinarySize { part } => {
-            w.raw(b"BINARY.SIZE[");
-            w.section_part(part);
-            w.raw(b"]");
-        }
-        FetchAttribute::SaveDate => w.raw(b"SAVEDATE"),
-        FetchAttribute::Preview { lazy } => w.raw(if *lazy {
-            &b"PREVIEW (LAZY)"[..]
-        } else {
-            b"PREVIEW"
-        }),
-        FetchAttribute::Other { name, modifiers } => {
-            w.atom(name);
-            if !modifiers.is_empty() {
-                w.sp();
-                w.paren_list(modifiers, |w, m| w.atom(m));
-            }
-        }
-    }
-}
-
-fn fetch_partial(w: &mut Writer<'_>, partial: &Option<Partial>) {
-    if let Some(p) = partial {
-        w.raw(b"<");
-        w.number(u64::from(p.offset));
-        w.raw(b".");
-        w.nz(p.length);
-        w.raw(b">");
-    }
-}
-
-fn fetch_modifiers(w: &mut Writer<'_>, modifiers: &FetchModifiers) {
-    match (modifiers.changed_since, modifiers.vanished) {
-        (None, false) => {}
-        (Some(modseq), vanished) => {
-            w.raw(b" (CHANGEDSINCE ");
-            w.number(modseq);
-            w.raw(if vanished { b" VANISHED)" } else { b")" });
-        }
-        (None, true) => w.raw(b" (VANISHED)"),
-    }
 }
 
 fn metadata_options(w: &mut Writer<'_>, options: &MetadataOptions) {

@@ -52,7 +52,7 @@ fn event(w: &mut Writer<'_>, event: &NotifyEvent<'_>) {
             w.raw(b"MessageNew");
             if !attributes.is_empty() {
                 w.sp();
-                w.paren_list(attributes, super::fetch_attribute);
+                w.paren_list(attributes, super::fetch::attribute);
             }
         }
         NotifyEvent::MessageExpunge => w.raw(b"MessageExpunge"),

@@ -1833,6 +1833,24 @@ fn esearch_updates_of_rfc_5267() {
         })),
     );
     invalid(b"* ESEARCH ADDTO ()\r\n");
+    // Return data of other extensions (PARTIAL, RFC 9394) keeps its value.
+    parses(
+        b"* ESEARCH (TAG \"A1\") UID PARTIAL (1:5 200:210) COUNT 9\r\n",
+        Response::Data(Data::ESearch(ESearch {
+            tag: Some(Tag::new("A1").unwrap()),
+            uid: true,
+            results: vec![
+                ESearchResult::Other(
+                    atom("PARTIAL"),
+                    TaggedExtValue::List(vec![
+                        TaggedExtValue::Simple(s("1:5")),
+                        TaggedExtValue::Simple(s("200:210")),
+                    ]),
+                ),
+                ESearchResult::Count(9),
+            ],
+        })),
+    );
 }
 
 #[test]

@@ -103,6 +103,12 @@ pub(super) fn data(out: &mut BytesMut, options: EncodeOptions, d: &Data<'_>) {
                         w.raw(b" REMOVEFROM ");
                         context_updates(w, updates);
                     }
+                    ESearchResult::Other(name, value) => {
+                        w.sp();
+                        w.atom(name);
+                        w.sp();
+                        tagged_ext_val(w, value);
+                    }
                 }
             }
         }

@@ -431,13 +431,32 @@ fn esearch<'a>(c: &mut Cursor<'a>) -> PResult<ESearch<'a>> {
             ESearchResult::AddTo(context_updates(c)?)
         } else if is("REMOVEFROM") {
             ESearchResult::RemoveFrom(context_updates(c)?)
-        } else {
+        } else if KNOWN_RETURNS.iter().any(|k| is(k)) {
             return invalid(at, "MIN, MAX, ALL, COUNT, MODSEQ, ADDTO or REMOVEFROM");
+        } else {
+            let name = Atom::new(Cow::Borrowed(std::str::from_utf8(name).unwrap_or_default()))
+                .ok_or(ParseError::Invalid {
+                    at,
+                    expected: "a search return item",
+                })?;
+            ESearchResult::Other(name, tagged_ext_val(c)?)
         });
         c.check_items(results.len())?;
     }
     Ok(ESearch { tag, uid, results })
 }
+
+/// ESEARCH return data the parser knows (a malformed one is no unknown
+/// one).
+const KNOWN_RETURNS: [&str; 7] = [
+    "MIN",
+    "MAX",
+    "ALL",
+    "COUNT",
+    "MODSEQ",
+    "ADDTO",
+    "REMOVEFROM",
+];
 
 /// `"(" position SP sequence-set *(SP position SP sequence-set) ")"` of
 /// ADDTO and REMOVEFROM (RFC 5267 §4.3).

@@ -206,12 +206,12 @@ pub struct ESearch<'a> {
     /// `UID`: the numbers are UIDs.
     pub uid: bool,
     /// The results, in order.
-    pub results: Vec<ESearchResult>,
+    pub results: Vec<ESearchResult<'a>>,
 }
 
 /// One result of an ESEARCH.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ESearchResult {
+pub enum ESearchResult<'a> {
     /// `MIN n`.
     Min(NonZeroU32),
     /// `MAX n`.
@@ -226,6 +226,27 @@ pub enum ESearchResult {
     AddTo(Vec<(u32, SequenceSet)>),
     /// `REMOVEFROM (position set ...)` (CONTEXT=SEARCH).
     RemoveFrom(Vec<(u32, SequenceSet)>),
+    /// Return data of an extension this crate does not know
+    /// (`search-ret-data-ext` of RFC 4731): its name and value.
+    Other(Atom<'a>, TaggedExtValue<'a>),
+}
+
+impl ESearchResult<'_> {
+    /// The same result, owning its data.
+    pub fn into_owned(self) -> ESearchResult<'static> {
+        match self {
+            ESearchResult::Min(n) => ESearchResult::Min(n),
+            ESearchResult::Max(n) => ESearchResult::Max(n),
+            ESearchResult::All(set) => ESearchResult::All(set),
+            ESearchResult::Count(n) => ESearchResult::Count(n),
+            ESearchResult::ModSeq(n) => ESearchResult::ModSeq(n),
+            ESearchResult::AddTo(v) => ESearchResult::AddTo(v),
+            ESearchResult::RemoveFrom(v) => ESearchResult::RemoveFrom(v),
+            ESearchResult::Other(name, value) => {
+                ESearchResult::Other(name.into_owned(), value.into_owned())
+            }
+        }
+    }
 }
 
 /// A thread: messages in order, then either one subthread per branch.
@@ -401,7 +422,11 @@ impl Data<'_> {
             Data::ESearch(e) => Data::ESearch(ESearch {
                 tag: e.tag.map(Tag::into_owned),
                 uid: e.uid,
-                results: e.results,
+                results: e
+                    .results
+                    .into_iter()
+                    .map(ESearchResult::into_owned)
+                    .collect(),
             }),
             Data::Sort { numbers, modseq } => Data::Sort { numbers, modseq },
             Data::Thread(t) => Data::Thread(t),

@@ -316,7 +316,7 @@ pub(crate) fn status_value() -> BoxedStrategy<StatusValue> {
     .boxed()
 }
 
-pub(crate) fn esearch_result() -> BoxedStrategy<ESearchResult> {
+pub(crate) fn esearch_result() -> BoxedStrategy<ESearchResult<'static>> {
     prop_oneof![
         s::nz().prop_map(ESearchResult::Min),
         s::nz().prop_map(ESearchResult::Max),
@@ -325,6 +325,7 @@ pub(crate) fn esearch_result() -> BoxedStrategy<ESearchResult> {
         n64().prop_map(ESearchResult::ModSeq),
         vec((any::<u32>(), s::plain_sequence_set()), 1..3).prop_map(ESearchResult::AddTo),
         vec((any::<u32>(), s::plain_sequence_set()), 1..3).prop_map(ESearchResult::RemoveFrom),
+        (s::keyword_atom(), tagged_ext_val()).prop_map(|(n, v)| ESearchResult::Other(n, v)),
     ]
     .boxed()
 }

@@ -20,6 +20,7 @@ use crate::types::command::{
 };
 use crate::types::flag::StoreMode;
 use crate::types::list::{ListReturn, ListSelect};
+use crate::types::mailbox::Mailbox;
 use crate::types::status::StatusItem;
 
 /// Appends `command` to `out`, CRLF included, and returns the offsets in
@@ -127,24 +128,15 @@ fn body(w: &mut Writer<'_>, body: &CommandBody<'_>) {
                 w.raw(b")");
             }
         }
-        CommandBody::Delete(mailbox) => {
-            w.raw(b"DELETE ");
-            w.mailbox(mailbox);
-        }
+        CommandBody::Delete(mailbox) => named(w, b"DELETE", mailbox),
         CommandBody::Rename { from, to } => {
             w.raw(b"RENAME ");
             w.mailbox(from);
             w.sp();
             w.mailbox(to);
         }
-        CommandBody::Subscribe(mailbox) => {
-            w.raw(b"SUBSCRIBE ");
-            w.mailbox(mailbox);
-        }
-        CommandBody::Unsubscribe(mailbox) => {
-            w.raw(b"UNSUBSCRIBE ");
-            w.mailbox(mailbox);
-        }
+        CommandBody::Subscribe(mailbox) => named(w, b"SUBSCRIBE", mailbox),
+        CommandBody::Unsubscribe(mailbox) => named(w, b"UNSUBSCRIBE", mailbox),
         CommandBody::List {
             select,
             reference,
@@ -289,10 +281,7 @@ fn body(w: &mut Writer<'_>, body: &CommandBody<'_>) {
             w.raw(b"GETQUOTA ");
             w.astring(root);
         }
-        CommandBody::GetQuotaRoot(mailbox) => {
-            w.raw(b"GETQUOTAROOT ");
-            w.mailbox(mailbox);
-        }
+        CommandBody::GetQuotaRoot(mailbox) => named(w, b"GETQUOTAROOT", mailbox),
         CommandBody::SetQuota { root, limits } => {
             w.raw(b"SETQUOTA ");
             w.astring(root);
@@ -347,28 +336,20 @@ fn body(w: &mut Writer<'_>, body: &CommandBody<'_>) {
             mailbox,
             identifier,
         } => {
-            w.raw(b"DELETEACL ");
-            w.mailbox(mailbox);
+            named(w, b"DELETEACL", mailbox);
             w.sp();
             w.astring(identifier);
         }
-        CommandBody::GetAcl(mailbox) => {
-            w.raw(b"GETACL ");
-            w.mailbox(mailbox);
-        }
+        CommandBody::GetAcl(mailbox) => named(w, b"GETACL", mailbox),
         CommandBody::ListRights {
             mailbox,
             identifier,
         } => {
-            w.raw(b"LISTRIGHTS ");
-            w.mailbox(mailbox);
+            named(w, b"LISTRIGHTS", mailbox);
             w.sp();
             w.astring(identifier);
         }
-        CommandBody::MyRights(mailbox) => {
-            w.raw(b"MYRIGHTS ");
-            w.mailbox(mailbox);
-        }
+        CommandBody::MyRights(mailbox) => named(w, b"MYRIGHTS", mailbox),
         CommandBody::Notify(set) => {
             w.raw(b"NOTIFY ");
             match set {
@@ -388,6 +369,13 @@ fn body(w: &mut Writer<'_>, body: &CommandBody<'_>) {
             }
         }
     }
+}
+
+/// `word SP mailbox`.
+fn named(w: &mut Writer<'_>, word: &[u8], mailbox: &Mailbox<'_>) {
+    w.raw(word);
+    w.sp();
+    w.mailbox(mailbox);
 }
 
 fn select_params(w: &mut Writer<'_>, params: &SelectParams) {

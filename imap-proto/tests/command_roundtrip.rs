@@ -110,6 +110,7 @@ proptest! {
             });
             prop_assert_eq!(n, len, "{:?}", String::from_utf8_lossy(&out[..len]));
             prop_assert_eq!(&back, &c, "{:?}", String::from_utf8_lossy(&out[..len]));
+            prop_assert_eq!(back.into_owned(), c.clone());
         }
     }
 }

@@ -12,6 +12,9 @@ use super::search::{SearchKey, SearchReturn};
 use super::sequence::SequenceSet;
 use super::status::StatusItem;
 
+#[path = "command_owned.rs"]
+mod owned;
+
 /// A tagged command.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Command<'a> {

@@ -125,3 +125,81 @@ pub struct FetchModifiers {
     /// `VANISHED` (QRESYNC; with UID FETCH and CHANGEDSINCE only).
     pub vanished: bool,
 }
+
+fn owned_strs(v: Vec<Str<'_>>) -> Vec<Str<'static>> {
+    v.into_iter().map(Str::into_owned).collect()
+}
+
+impl FetchAttributes<'_> {
+    /// The same attributes, owning their text.
+    pub fn into_owned(self) -> FetchAttributes<'static> {
+        match self {
+            FetchAttributes::All => FetchAttributes::All,
+            FetchAttributes::Fast => FetchAttributes::Fast,
+            FetchAttributes::Full => FetchAttributes::Full,
+            FetchAttributes::List(v) => {
+                FetchAttributes::List(v.into_iter().map(FetchAttribute::into_owned).collect())
+            }
+        }
+    }
+}
+
+impl FetchAttribute<'_> {
+    /// The same attribute, owning its text.
+    pub fn into_owned(self) -> FetchAttribute<'static> {
+        match self {
+            FetchAttribute::Envelope => FetchAttribute::Envelope,
+            FetchAttribute::Flags => FetchAttribute::Flags,
+            FetchAttribute::InternalDate => FetchAttribute::InternalDate,
+            FetchAttribute::Rfc822 => FetchAttribute::Rfc822,
+            FetchAttribute::Rfc822Header => FetchAttribute::Rfc822Header,
+            FetchAttribute::Rfc822Size => FetchAttribute::Rfc822Size,
+            FetchAttribute::Rfc822Text => FetchAttribute::Rfc822Text,
+            FetchAttribute::Body => FetchAttribute::Body,
+            FetchAttribute::BodyStructure => FetchAttribute::BodyStructure,
+            FetchAttribute::Uid => FetchAttribute::Uid,
+            FetchAttribute::ModSeq => FetchAttribute::ModSeq,
+            FetchAttribute::BodySection {
+                peek,
+                section,
+                partial,
+            } => FetchAttribute::BodySection {
+                peek,
+                section: section.into_owned(),
+                partial,
+            },
+            FetchAttribute::Binary {
+                peek,
+                part,
+                partial,
+            } => FetchAttribute::Binary {
+                peek,
+                part,
+                partial,
+            },
+            FetchAttribute::BinarySize { part } => FetchAttribute::BinarySize { part },
+            FetchAttribute::SaveDate => FetchAttribute::SaveDate,
+            FetchAttribute::Preview { lazy } => FetchAttribute::Preview { lazy },
+            FetchAttribute::Other { name, modifiers } => FetchAttribute::Other {
+                name: name.into_owned(),
+                modifiers: modifiers.into_iter().map(Atom::into_owned).collect(),
+            },
+        }
+    }
+}
+
+impl Section<'_> {
+    /// The same section, owning its field names.
+    pub fn into_owned(self) -> Section<'static> {
+        Section {
+            part: self.part,
+            text: self.text.map(|t| match t {
+                SectionText::Header => SectionText::Header,
+                SectionText::HeaderFields(v) => SectionText::HeaderFields(owned_strs(v)),
+                SectionText::HeaderFieldsNot(v) => SectionText::HeaderFieldsNot(owned_strs(v)),
+                SectionText::Text => SectionText::Text,
+                SectionText::Mime => SectionText::Mime,
+            }),
+        }
+    }
+}

@@ -220,3 +220,29 @@ impl StatusData<'_> {
         }
     }
 }
+
+impl ListSelect<'_> {
+    /// The same option, owning its text.
+    pub fn into_owned(self) -> ListSelect<'static> {
+        match self {
+            ListSelect::Subscribed => ListSelect::Subscribed,
+            ListSelect::Remote => ListSelect::Remote,
+            ListSelect::RecursiveMatch => ListSelect::RecursiveMatch,
+            ListSelect::SpecialUse => ListSelect::SpecialUse,
+            ListSelect::Other(a) => ListSelect::Other(a.into_owned()),
+        }
+    }
+}
+
+impl ListReturn<'_> {
+    /// The same option, owning its text.
+    pub fn into_owned(self) -> ListReturn<'static> {
+        match self {
+            ListReturn::Subscribed => ListReturn::Subscribed,
+            ListReturn::Children => ListReturn::Children,
+            ListReturn::SpecialUse => ListReturn::SpecialUse,
+            ListReturn::Status(items) => ListReturn::Status(items),
+            ListReturn::Other(a) => ListReturn::Other(a.into_owned()),
+        }
+    }
+}

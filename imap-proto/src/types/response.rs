@@ -523,21 +523,6 @@ impl NamespaceDesc<'_> {
     }
 }
 
-/// `Section` (of types::fetch) has no `into_owned` of its own.
-fn owned_section(section: Section<'_>) -> Section<'static> {
-    use super::fetch::SectionText;
-    Section {
-        part: section.part,
-        text: section.text.map(|t| match t {
-            SectionText::Header => SectionText::Header,
-            SectionText::HeaderFields(v) => SectionText::HeaderFields(owned_strs(v)),
-            SectionText::HeaderFieldsNot(v) => SectionText::HeaderFieldsNot(owned_strs(v)),
-            SectionText::Text => SectionText::Text,
-            SectionText::Mime => SectionText::Mime,
-        }),
-    }
-}
-
 impl FetchItem<'_> {
     /// The same item, owning its data.
     pub fn into_owned(self) -> FetchItem<'static> {
@@ -556,7 +541,7 @@ impl FetchItem<'_> {
                 origin,
                 data,
             } => FetchItem::BodySection {
-                section: owned_section(section),
+                section: section.into_owned(),
                 origin,
                 data: own(data),
             },

@@ -132,3 +132,59 @@ pub enum SearchReturn {
     /// `UPDATE` (RFC 5267): notify the client of changes to the result.
     Update,
 }
+
+impl SearchKey<'_> {
+    /// The same key, owning its text.
+    pub fn into_owned(self) -> SearchKey<'static> {
+        use SearchKey as K;
+        match self {
+            K::All => K::All,
+            K::Answered => K::Answered,
+            K::Bcc(s) => K::Bcc(s.into_owned()),
+            K::Before(d) => K::Before(d),
+            K::Body(s) => K::Body(s.into_owned()),
+            K::Cc(s) => K::Cc(s.into_owned()),
+            K::Deleted => K::Deleted,
+            K::Draft => K::Draft,
+            K::Flagged => K::Flagged,
+            K::From(s) => K::From(s.into_owned()),
+            K::Header(f, v) => K::Header(f.into_owned(), v.into_owned()),
+            K::Keyword(a) => K::Keyword(a.into_owned()),
+            K::Larger(n) => K::Larger(n),
+            K::New => K::New,
+            K::Not(k) => K::Not(Box::new(k.into_owned())),
+            K::Old => K::Old,
+            K::On(d) => K::On(d),
+            K::Or(a, b) => K::Or(Box::new(a.into_owned()), Box::new(b.into_owned())),
+            K::Recent => K::Recent,
+            K::Seen => K::Seen,
+            K::SentBefore(d) => K::SentBefore(d),
+            K::SentOn(d) => K::SentOn(d),
+            K::SentSince(d) => K::SentSince(d),
+            K::Since(d) => K::Since(d),
+            K::Smaller(n) => K::Smaller(n),
+            K::Subject(s) => K::Subject(s.into_owned()),
+            K::Text(s) => K::Text(s.into_owned()),
+            K::To(s) => K::To(s.into_owned()),
+            K::Uid(set) => K::Uid(set),
+            K::Unanswered => K::Unanswered,
+            K::Undeleted => K::Undeleted,
+            K::Undraft => K::Undraft,
+            K::Unflagged => K::Unflagged,
+            K::Unkeyword(a) => K::Unkeyword(a.into_owned()),
+            K::Unseen => K::Unseen,
+            K::Older(n) => K::Older(n),
+            K::Younger(n) => K::Younger(n),
+            K::SavedBefore(d) => K::SavedBefore(d),
+            K::SavedOn(d) => K::SavedOn(d),
+            K::SavedSince(d) => K::SavedSince(d),
+            K::SaveDateSupported => K::SaveDateSupported,
+            K::SequenceSet(set) => K::SequenceSet(set),
+            K::And(keys) => K::And(keys.into_iter().map(SearchKey::into_owned).collect()),
+            K::ModSeq { entry, modseq } => K::ModSeq {
+                entry: entry.map(|(name, kind)| (name.into_owned(), kind)),
+                modseq,
+            },
+        }
+    }
+}

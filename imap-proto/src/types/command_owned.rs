@@ -7,16 +7,12 @@ use super::{
     AppendMessage, CatenatePart, Command, CommandBody, NotifyEvent, NotifyGroup, NotifyMailboxes,
     NotifySet,
 };
-use crate::types::core::{Atom, Str};
+use crate::types::core::{Atom, Str, owned_strs};
 use crate::types::fetch::FetchAttribute;
 use crate::types::flag::Flag;
 use crate::types::list::{ListReturn, ListSelect};
 use crate::types::mailbox::Mailbox;
 use crate::types::search::SearchKey;
-
-fn strs(v: Vec<Str<'_>>) -> Vec<Str<'static>> {
-    v.into_iter().map(Str::into_owned).collect()
-}
 
 fn atoms(v: Vec<Atom<'_>>) -> Vec<Atom<'static>> {
     v.into_iter().map(Atom::into_owned).collect()
@@ -110,7 +106,7 @@ impl CommandBody<'_> {
             } => B::List {
                 select: select.into_iter().map(ListSelect::into_owned).collect(),
                 reference: reference.into_owned(),
-                patterns: strs(patterns),
+                patterns: owned_strs(patterns),
                 returns: returns.map(|v| v.into_iter().map(ListReturn::into_owned).collect()),
             },
             B::Lsub { reference, pattern } => B::Lsub {
@@ -222,7 +218,7 @@ impl CommandBody<'_> {
             } => B::GetMetadata {
                 options,
                 mailbox: mailbox.into_owned(),
-                entries: strs(entries),
+                entries: owned_strs(entries),
             },
             B::SetAcl {
                 mailbox,
@@ -250,7 +246,7 @@ impl CommandBody<'_> {
             },
             B::MyRights(m) => B::MyRights(m.into_owned()),
             B::Notify(set) => B::Notify(set.map(NotifySet::into_owned)),
-            B::CancelUpdate(tags) => B::CancelUpdate(strs(tags)),
+            B::CancelUpdate(tags) => B::CancelUpdate(owned_strs(tags)),
             B::Experimental { name, arguments } => B::Experimental {
                 name: name.into_owned(),
                 arguments: bytes(arguments),

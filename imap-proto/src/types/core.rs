@@ -187,3 +187,9 @@ pub const fn is_tag_char(b: u8) -> bool {
 pub const fn is_list_char(b: u8) -> bool {
     is_astring_char(b) || b == b'%' || b == b'*'
 }
+
+/// Strings owning their bytes (for the `into_owned` of the types that hold
+/// lists of them).
+pub(crate) fn owned_strs(v: Vec<Str<'_>>) -> Vec<Str<'static>> {
+    v.into_iter().map(Str::into_owned).collect()
+}

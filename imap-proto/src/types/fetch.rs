@@ -2,7 +2,7 @@
 
 use std::num::NonZeroU32;
 
-use super::core::{Atom, Str};
+use super::core::{Atom, Str, owned_strs};
 
 /// What a FETCH command asks for: a macro or a list of attributes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -124,10 +124,6 @@ pub struct FetchModifiers {
     pub changed_since: Option<u64>,
     /// `VANISHED` (QRESYNC; with UID FETCH and CHANGEDSINCE only).
     pub vanished: bool,
-}
-
-fn owned_strs(v: Vec<Str<'_>>) -> Vec<Str<'static>> {
-    v.into_iter().map(Str::into_owned).collect()
 }
 
 impl FetchAttributes<'_> {

@@ -6,7 +6,7 @@ use std::num::NonZeroU32;
 use super::body::{BodyStructure, Envelope};
 use super::capability::Capability;
 use super::code::Code;
-use super::core::{Atom, NString, Str, Tag};
+use super::core::{Atom, NString, Str, Tag, owned_strs};
 use super::datetime::DateTime;
 use super::fetch::Section;
 use super::flag::Flag;
@@ -389,10 +389,6 @@ impl Continue<'_> {
             Continue::Base64(b) => Continue::Base64(Cow::Owned(b.into_owned())),
         }
     }
-}
-
-fn owned_strs(v: Vec<Str<'_>>) -> Vec<Str<'static>> {
-    v.into_iter().map(Str::into_owned).collect()
 }
 
 fn owned_pairs(v: Vec<(Str<'_>, NString<'_>)>) -> Vec<(Str<'static>, NString<'static>)> {
